@@ -1,0 +1,82 @@
+"""The schema and its execution settings.
+
+Caches and limits: the parser and validation caches are shared LRU caches, and
+the validation rules (depth, aliases, introspection) are classes built once per
+schema. Extensions are created per operation (no state shared between
+concurrent operations) but always hand the same rule classes to the validator,
+so a document validated once is served from the cache afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from graphql import ASTValidationRule, GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry import Schema
+from strawberry.extensions import (
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from graphql_server.api.errors import ErrorPresentation
+from graphql_server.api.mutations import Mutation
+from graphql_server.api.queries import Query
+from graphql_server.api.subscriptions import Subscription
+from graphql_server.settings import Settings
+
+CACHE_SIZE = 1024
+
+
+class InventorySchema(Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Expected errors are answers, not incidents; unexpected ones are logged where
+        they are masked (``api.errors``)."""
+
+
+def _rules_extension(rules: tuple[type[ASTValidationRule], ...]) -> Callable[[], SchemaExtension]:
+    class ValidationRules(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            context = self.execution_context
+            context.validation_rules = (*context.validation_rules, *rules)
+            yield
+
+    return ValidationRules
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
+    settings = settings or Settings()
+    rules: tuple[type[ASTValidationRule], ...] = (
+        depth_rule(settings.max_query_depth, None, None),
+        alias_rule(settings.max_aliases),
+    )
+    if not settings.introspection:
+        rules = (*rules, NoSchemaIntrospectionCustomRule)
+    max_tokens = settings.max_tokens
+    extensions: list[Callable[[], SchemaExtension]] = [
+        ErrorPresentation,
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        _rules_extension(rules),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+    ]
+    return InventorySchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def schema_sdl() -> str:
+    """The SDL of the schema, as committed in ``schema/schema.graphql``."""
+    return build_schema().as_str() + "\n"

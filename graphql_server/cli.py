@@ -1,0 +1,136 @@
+"""The ``graphql-server`` command: serve, migrate, export-schema.
+
+Settings are built here once, from flags and ``GRAPHQL_SERVER_*`` variables,
+and passed down explicitly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from graphql_server.errors import GraphQLServerError
+from graphql_server.logs import configure_logging
+from graphql_server.settings import Settings, describe
+
+log = logging.getLogger("graphql_server")
+
+SCHEMA_PATH = Path("schema") / "schema.graphql"
+
+
+def _add_settings(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
+    rows = {row[1]: row for row in describe()}
+    for f in dataclasses.fields(Settings):
+        if f.name not in names:
+            continue
+        flag, env, default, text = rows["GRAPHQL_SERVER_" + f.name.upper()]
+        help_text = f"{text} [env {env}; default {default}]"
+        type_name = str(f.type)
+        if type_name == "bool":
+            parser.add_argument(
+                flag,
+                dest=f.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
+            )
+        elif type_name.startswith("tuple"):
+            parser.add_argument(flag, dest=f.name, action="append", default=None, help=help_text)
+        else:
+            converter: Any = {"int": int, "float": float}.get(type_name, str)
+            if type_name.startswith("Path"):
+                converter = Path
+            parser.add_argument(flag, dest=f.name, type=converter, default=None, help=help_text)
+
+
+SERVE_OPTIONS = [f.name for f in dataclasses.fields(Settings)]
+STORE_OPTIONS = ["database_url", "data_dir", "log_level", "log_format"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="graphql-server",
+        description="A live inventory of Kubernetes clusters, served over GraphQL.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="Run the GraphQL server (and the sync).")
+    _add_settings(serve, SERVE_OPTIONS)
+    migrate = commands.add_parser("migrate", help="Apply database migrations and exit.")
+    _add_settings(migrate, STORE_OPTIONS)
+    export = commands.add_parser("export-schema", help="Write the GraphQL SDL.")
+    export.add_argument("--output", type=Path, default=SCHEMA_PATH, help="Where to write it.")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    values = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(Settings) if hasattr(args, f.name)
+    }
+    return Settings.from_environ(**values)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "export-schema":
+            return export_schema(args.output)
+        settings = _settings(args)
+        configure_logging(settings.log_level, settings.log_format)
+        if args.command == "migrate":
+            asyncio.run(migrate(settings))
+            return 0
+        return serve(settings)
+    except GraphQLServerError as exc:
+        print(f"graphql-server: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def export_schema(output: Path) -> int:
+    from graphql_server.api.schema import schema_sdl
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(schema_sdl(), encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
+
+
+async def migrate(settings: Settings) -> None:
+    from graphql_server.store import Store
+
+    store = await Store.open(settings.effective_database_url(), migrate=True)
+    await store.close()
+    log.info("migrations applied")
+
+
+def serve(settings: Settings) -> int:
+    from graphql_server.app import create_app
+
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        ws="websockets",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    url = f"http://{_display_host(settings.host)}:{settings.port}/graphql"
+    log.info("serving GraphQL at %s (open it in a browser for GraphiQL)", url)
+    server.run()
+    return 0
+
+
+def _display_host(host: str) -> str:
+    if host in ("0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host

@@ -1,0 +1,1 @@
+"""Kubernetes access: clients, discovery and watching (the only user of kubernetes_asyncio)."""

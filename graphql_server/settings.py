@@ -1,0 +1,168 @@
+"""Process settings: one frozen object built once and passed explicitly.
+
+Every option has a command-line flag and a ``GRAPHQL_SERVER_*`` environment
+variable; a flag wins over the environment, the environment over the default.
+This module only describes and parses options; it reads nothing by itself at
+import time (``from_environ`` receives the environment as an argument).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphql_server.errors import ConfigurationError
+
+ENV_PREFIX = "GRAPHQL_SERVER_"
+
+
+def default_data_dir(environ: Mapping[str, str]) -> Path:
+    """The per-user data directory (XDG on Linux, Application Support on macOS)."""
+    xdg = environ.get("XDG_DATA_HOME")
+    if xdg:
+        return Path(xdg) / "graphql-server"
+    home = Path(environ.get("HOME") or Path.home())
+    return home / ".local" / "share" / "graphql-server"
+
+
+def _opt(default: Any, help: str, *, flag: str | None = None, secret: bool = False) -> Any:
+    return field(default=default, metadata={"help": help, "flag": flag, "secret": secret})
+
+
+def _opt_list(flag: str, help: str) -> Any:
+    return field(default=(), metadata={"help": help, "flag": flag, "secret": False})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """All options of the process. ``None`` means "not set"; see ``effective_*`` helpers."""
+
+    host: str = _opt("127.0.0.1", "Address to listen on.")
+    port: int = _opt(8000, "Port to listen on.")
+    database_url: str | None = _opt(
+        None,
+        "sqlite:///path/to/file.sqlite3 or postgres://user@host:5432/db "
+        "(default: a SQLite file in the data directory).",
+        secret=True,
+    )
+    data_dir: Path | None = _opt(None, "Directory for the SQLite file and the key file.")
+    log_level: str = _opt("INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).")
+    log_format: str = _opt("text", "Log format: text or json.")
+    kubeconfig: Path | None = _opt(None, "Kubeconfig file whose contexts are synced.")
+    contexts: tuple[str, ...] = _opt_list(
+        "--context",
+        "Kubeconfig contexts to connect (repeatable; default: the current context)."
+    )
+    demo: bool = _opt(False, "Start a simulated cluster in-process, seed it and sync it.")
+    demo_objects: int = _opt(2000, "Objects seeded into the demo cluster.")
+    demo_churn: float = _opt(2.0, "Demo cluster churn in events per second.")
+    include_resources: tuple[str, ...] = _opt_list(
+        "--include-resource",
+        "Resource types to sync, as plural.group (repeatable; default: all)."
+    )
+    exclude_resources: tuple[str, ...] = _opt_list(
+        "--exclude-resource",
+        "Resource types not to sync, as plural.group (repeatable; "
+        "default: events, events.events.k8s.io, leases.coordination.k8s.io)."
+    )
+    store_secret_values: bool = _opt(
+        False, "Store the values of Kubernetes Secrets (default: keys only)."
+    )
+    introspection: bool = _opt(True, "Allow GraphQL introspection queries.")
+    max_query_depth: int = _opt(12, "Deepest GraphQL selection allowed.")
+    max_aliases: int = _opt(30, "Most aliases allowed in one GraphQL operation.")
+    max_tokens: int = _opt(4000, "Most tokens allowed in one GraphQL document.")
+    allowed_origins: tuple[str, ...] = _opt_list(
+        "--allowed-origin",
+        "Origins allowed to open websockets (repeatable; default: same origin only)."
+    )
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``GRAPHQL_SERVER_*`` variables, then apply ``overrides``.
+
+        Overrides whose value is ``None`` (a flag not given) leave the environment's
+        value in place.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f, raw)
+        for name, value in overrides.items():
+            if name not in cls.__dataclass_fields__:
+                raise ConfigurationError(f"unknown setting {name!r}")
+            if value is None or (isinstance(value, list | tuple) and not value):
+                continue
+            values[name] = tuple(value) if isinstance(value, list) else value
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigurationError(f"port must be between 0 and 65535, not {self.port}")
+        if self.log_format not in ("text", "json"):
+            raise ConfigurationError("log format must be 'text' or 'json'")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ConfigurationError(f"unknown log level {self.log_level!r}")
+        if self.database_url is not None and not self.database_url.startswith(
+            ("sqlite://", "postgres://", "postgresql://")
+        ):
+            raise ConfigurationError("database URL must start with sqlite:// or postgres://")
+        for name in ("max_query_depth", "max_aliases", "max_tokens", "demo_objects"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{name.replace('_', ' ')} must be positive")
+
+    def effective_data_dir(self, environ: Mapping[str, str] | None = None) -> Path:
+        if self.data_dir is not None:
+            return self.data_dir
+        return default_data_dir(os.environ if environ is None else environ)
+
+    def effective_database_url(self, environ: Mapping[str, str] | None = None) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{self.effective_data_dir(environ) / 'inventory.sqlite3'}"
+
+    def with_changes(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    try:
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind.startswith("tuple"):
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if kind.startswith("Path"):
+            return Path(raw).expanduser()
+        return raw
+    except ValueError:
+        raise ConfigurationError(
+            f"{ENV_PREFIX}{f.name.upper()} has an invalid value for a {kind} setting"
+        ) from None
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(flag, environment variable, default, help) for every option, for docs and --help."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+        default = f.default if f.default != () else "(none)"
+        rows.append((flag, ENV_PREFIX + f.name.upper(), str(default), f.metadata["help"]))
+    return rows

@@ -1,0 +1,108 @@
+"""Clusters and their per-resource-type sync state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from graphql_server.store.database import Database
+from graphql_server.store.models import Cluster, SyncState
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterRecord:
+    id: str
+    name: str
+    server: str
+    version: str
+    phase: str
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KindSyncRecord:
+    cluster_id: str
+    resource_type: str
+    api_version: str
+    kind: str
+    resource_version: str
+    phase: str
+    resource_count: int
+    last_event_at: datetime | None
+    last_error: str | None
+
+
+def _cluster(row: Cluster) -> ClusterRecord:
+    return ClusterRecord(row.id, row.name, row.server, row.version, row.phase, row.last_error)
+
+
+def _kind(row: SyncState) -> KindSyncRecord:
+    return KindSyncRecord(
+        row.cluster_id,
+        row.resource_type,
+        row.api_version,
+        row.kind,
+        row.resource_version,
+        row.phase,
+        row.resource_count,
+        row.last_event_at,
+        row.last_error,
+    )
+
+
+class ClusterStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def upsert(self, cluster_id: str, name: str, server: str, version: str) -> ClusterRecord:
+        row, created = await Cluster.get_or_create(
+            id=cluster_id, defaults={"name": name, "server": server, "version": version}
+        )
+        if not created and (row.name, row.server, row.version) != (name, server, version):
+            row.name, row.server, row.version = name, server, version
+            await row.save(update_fields=["name", "server", "version", "updated_at"])
+        return _cluster(row)
+
+    async def all(self, ids: tuple[str, ...] = ()) -> list[ClusterRecord]:
+        query = Cluster.all().order_by("name", "id")
+        if ids:
+            query = query.filter(id__in=ids)
+        return [_cluster(row) for row in await query]
+
+    async def get(self, cluster_id: str) -> ClusterRecord | None:
+        row = await Cluster.get_or_none(id=cluster_id)
+        return None if row is None else _cluster(row)
+
+    async def set_phase(self, cluster_id: str, phase: str, last_error: str | None = None) -> None:
+        await Cluster.filter(id=cluster_id).update(phase=phase, last_error=last_error)
+
+    async def delete(self, cluster_id: str) -> None:
+        await SyncState.filter(cluster_id=cluster_id).delete()
+        await Cluster.filter(id=cluster_id).delete()
+
+    # -- per resource type -------------------------------------------------------
+
+    async def kinds(self, cluster_id: str) -> list[KindSyncRecord]:
+        rows = await SyncState.filter(cluster_id=cluster_id).order_by("resource_type")
+        return [_kind(row) for row in rows]
+
+    async def resume_versions(self, cluster_id: str) -> dict[str, str]:
+        rows = await SyncState.filter(cluster_id=cluster_id).values(
+            "resource_type", "resource_version"
+        )
+        return {r["resource_type"]: r["resource_version"] for r in rows if r["resource_version"]}
+
+    async def save_kinds(self, records: list[dict[str, Any]]) -> None:
+        """Upsert per-type status (without touching resume versions unless given)."""
+        for record in records:
+            defaults = {k: v for k, v in record.items() if k not in ("cluster_id", "resource_type")}
+            defaults["updated_at"] = datetime.now(UTC)
+            await SyncState.update_or_create(
+                cluster_id=record["cluster_id"],
+                resource_type=record["resource_type"],
+                defaults=defaults,
+            )
+
+    async def forget_kind(self, cluster_id: str, resource_type: str) -> None:
+        await SyncState.filter(cluster_id=cluster_id, resource_type=resource_type).delete()

@@ -1,0 +1,148 @@
+"""Database lifetime: configuration, connection, migrations, health.
+
+Owns tortoise's global state for the process. SQLite files are opened in WAL
+mode with a busy timeout so that readers never block the writer; PostgreSQL is
+used through asyncpg. Schema changes are tortoise migrations under
+``store/migrations`` and are applied on start and by ``graphql-server migrate``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.context import TortoiseContext
+from tortoise.exceptions import BaseORMException
+from tortoise.migrations.executor import MigrationExecutor
+
+from graphql_server.errors import ConfigurationError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+APP_LABEL = "inventory"
+MODELS_MODULE = "graphql_server.store.models"
+MIGRATIONS_MODULE = "graphql_server.store.migrations"
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseURL:
+    """A parsed database URL; ``dialect`` is ``sqlite`` or ``postgres``."""
+
+    url: str
+    dialect: str
+
+    @classmethod
+    def parse(cls, url: str) -> DatabaseURL:
+        scheme = urlsplit(url).scheme
+        if scheme == "sqlite":
+            return cls(url, "sqlite")
+        if scheme in ("postgres", "postgresql"):
+            return cls("postgres" + url[len(scheme) :], "postgres")
+        raise ConfigurationError("database URL must start with sqlite:// or postgres://")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if self.dialect != "sqlite":
+            return None
+        path = self.url[len("sqlite://") :]
+        return None if path in ("", ":memory:") else Path(path)
+
+    def redacted(self) -> str:
+        parts = urlsplit(self.url)
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+            return parts._replace(netloc=netloc).geturl()
+        return self.url
+
+
+def tortoise_config(url: DatabaseURL) -> dict[str, Any]:
+    if url.dialect == "sqlite":
+        path = url.sqlite_path
+        connection: dict[str, Any] | str = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": str(path) if path else ":memory:",
+                "journal_mode": "WAL",
+                "journal_size_limit": 64 * 1024 * 1024,
+                "foreign_keys": "ON",
+                "synchronous": "NORMAL",
+                "busy_timeout": 30000,
+            },
+        }
+    else:
+        connection = url.url
+    return {
+        # Named by dialect: tortoise caches generated SQL per connection name.
+        "connections": {url.dialect: connection},
+        "apps": {
+            APP_LABEL: {
+                "models": [MODELS_MODULE],
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": url.dialect,
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+class Database:
+    """The process's database: open it, migrate it, check it, close it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = DatabaseURL.parse(url)
+        self._context: TortoiseContext | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self.url.dialect
+
+    async def open(self, *, migrate: bool = True) -> None:
+        """Connect; with ``migrate``, apply every pending migration first."""
+        path = self.url.sqlite_path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        config = tortoise_config(self.url)
+        try:
+            self._context = await Tortoise.init(config=config, _enable_global_fallback=True)
+            if migrate:
+                await self._executor().migrate()
+        except (BaseORMException, OSError) as exc:
+            await self.close()
+            raise StoreUnavailable(f"cannot open the database: {_describe(exc)}") from exc
+        log.info("database ready at %s", self.url.redacted())
+
+    async def close(self) -> None:
+        if self._context is not None:
+            context, self._context = self._context, None
+            await context.close_connections()
+
+    def connection(self) -> BaseDBAsyncClient:
+        if self._context is None:
+            raise StoreUnavailable("the database is not open")
+        return self._context.connections.get(self.url.dialect)
+
+    async def ping(self) -> None:
+        try:
+            await self.connection().execute_query("SELECT 1")
+        except Exception as exc:
+            raise StoreUnavailable(f"database unreachable: {_describe(exc)}") from exc
+
+    async def pending_migrations(self) -> list[str]:
+        """Names of migrations not yet applied (empty when the schema is current)."""
+        steps = await self._executor().plan()
+        return [step.migration.name for step in steps if not step.backward]
+
+    def _executor(self) -> MigrationExecutor:
+        apps = tortoise_config(self.url)["apps"]
+        return MigrationExecutor(self.connection(), apps)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:300]

@@ -1,0 +1,1 @@
+"""Keeping the store in step with clusters: watch supervision and the batching writer."""
