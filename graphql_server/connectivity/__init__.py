@@ -1,0 +1,34 @@
+"""Connection definitions and connectivity tests for Kubernetes, Prometheus and Grafana.
+
+This package owns what each kind of connection accepts (credential and registration
+schemas, validation, redaction) and how to test that a connection is reachable and
+usable. It must not touch the store, the API or the sync machinery.
+"""
+
+from graphql_server.connectivity.definitions import (
+    DEFINITIONS,
+    ConnectionDefinition,
+    CredentialDefinition,
+    get_definition,
+    redact_secret,
+    validate_registration,
+    validate_secret,
+)
+from graphql_server.connectivity.probes import (
+    DEFAULT_TIMEOUT,
+    ConnectivityResult,
+    check_connectivity,
+)
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "DEFINITIONS",
+    "ConnectionDefinition",
+    "ConnectivityResult",
+    "CredentialDefinition",
+    "check_connectivity",
+    "get_definition",
+    "redact_secret",
+    "validate_registration",
+    "validate_secret",
+]
