@@ -50,9 +50,9 @@ class WSClient:
     async def send(self, message: dict[str, Any]) -> None:
         await self.ws.send(json.dumps(message))
 
-    async def receive(self, timeout: float = 10) -> dict[str, Any]:
+    async def receive(self, wait: float = 10) -> dict[str, Any]:
         while True:
-            message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            message = json.loads(await asyncio.wait_for(self.ws.recv(), wait))
             if message.get("type") not in ("ka", "ping", "pong"):
                 return dict(message)
             if message["type"] == "ping":
@@ -66,8 +66,8 @@ class WSClient:
         await self.send({"type": kind, "id": op_id, "payload": payload})
         return op_id
 
-    async def next_data(self, op_id: str, timeout: float = 10) -> dict[str, Any]:
-        message = await self.receive(timeout)
+    async def next_data(self, op_id: str, wait: float = 10) -> dict[str, Any]:
+        message = await self.receive(wait)
         expected = "next" if self.protocol == TRANSPORT_WS else "data"
         assert message.get("id") == op_id, message
         assert message["type"] == expected, message
@@ -81,9 +81,7 @@ async def ws_client(
     init_payload: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> AsyncIterator[WSClient]:
-    async with websockets.connect(
-        url, subprotocols=[protocol], additional_headers=headers
-    ) as ws:
+    async with websockets.connect(url, subprotocols=[protocol], additional_headers=headers) as ws:
         client = WSClient(ws, protocol)
         await client.send({"type": "connection_init", "payload": init_payload or {}})
         ack = await client.receive()

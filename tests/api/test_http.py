@@ -42,8 +42,9 @@ async def test_mutation_on_unknown_cluster_is_not_found(server: RunningServer) -
 async def test_mutations_are_refused_over_get(server: RunningServer) -> None:
     async with (
         aiohttp.ClientSession() as session,
-        session.get(server.graphql, params={"query": 'mutation { resyncCluster(clusterId: "x") }'})
-        as response,
+        session.get(
+            server.graphql, params={"query": 'mutation { resyncCluster(clusterId: "x") }'}
+        ) as response,
     ):
         assert response.status in (400, 405)
         assert "Traceback" not in await response.text()

@@ -40,9 +40,7 @@ async def wait_for_subscriber(server: RunningServer, count: int = 1) -> None:
 
 
 @pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
-async def test_subscription_streams_filtered_events(
-    server: RunningServer, protocol: str
-) -> None:
+async def test_subscription_streams_filtered_events(server: RunningServer, protocol: str) -> None:
     async with ws_client(server.ws_url, protocol) as client:
         op = await client.subscribe(
             SUBSCRIPTION, {"filter": {"namespaces": ["shop"], "labelSelector": "app=web"}}
@@ -54,10 +52,14 @@ async def test_subscription_streams_filtered_events(
             row("2", "other-ns", namespace="blog", labels={"app": "web"}),
             row("3", "db", namespace="shop", labels={"app": "db"}),
         )
-        await publish(server, row("1", "web-1", namespace="shop", labels={"app": "web"}, version="2"))
+        await publish(
+            server, row("1", "web-1", namespace="shop", labels={"app": "web"}, version="2")
+        )
         await publish(server, deletes=("1",))
         received = [(await client.next_data(op))["data"]["resourceEvents"] for _ in range(3)]
-    assert [(e["type"], e["resource"]["name"], e["resource"]["resourceVersion"]) for e in received] == [
+    assert [
+        (e["type"], e["resource"]["name"], e["resource"]["resourceVersion"]) for e in received
+    ] == [
         ("ADDED", "web-1", "1"),
         ("MODIFIED", "web-1", "2"),
         ("DELETED", "web-1", "2"),

@@ -68,9 +68,7 @@ async def test_apply_reports_added_modified_and_skips_unchanged(store: Store) ->
 
 async def test_modified_event_carries_previous_labels(store: Store) -> None:
     await store.resources.apply([row("u1", "a", labels={"app": "web"})], [])
-    events = await store.resources.apply(
-        [row("u1", "a", version="2", labels={"app": "db"})], []
-    )
+    events = await store.resources.apply([row("u1", "a", version="2", labels={"app": "db"})], [])
     assert events[0].previous_labels == {"app": "web"}
     assert events[0].resource["labels"] == {"app": "db"}
 
@@ -190,9 +188,7 @@ async def test_bad_cursor_is_bad_input(store: Store) -> None:
 
 
 async def test_count_by(store: Store) -> None:
-    await store.resources.apply(
-        [row("1", "a"), row("2", "b"), row("3", "c", kind="Service")], []
-    )
+    await store.resources.apply([row("1", "a"), row("2", "b"), row("3", "c", kind="Service")], [])
     counts = await store.resources.count_by(ResourceQuery(), ["kind"])
     assert sorted((c["kind"], c["n"]) for c in counts) == [("Pod", 2), ("Service", 1)]
     with pytest.raises(BadInput):
