@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import sys
@@ -65,6 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(serve, SERVE_OPTIONS)
     migrate = commands.add_parser("migrate", help="Apply database migrations and exit.")
     _add_settings(migrate, STORE_OPTIONS)
+    simulate = commands.add_parser(
+        "simulate", help="Run a simulated Kubernetes cluster (for demos, tests, benchmarks)."
+    )
+    simulate.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+    simulate.add_argument("--port", type=int, default=6443, help="Port (0 picks a free one).")
+    simulate.add_argument("--objects", type=int, default=1000, help="Objects to seed.")
+    simulate.add_argument("--churn", type=float, default=0.0, help="Changes per second.")
+    simulate.add_argument("--seed", type=int, default=0, help="Seed of the generated cluster.")
+    simulate.add_argument("--name", default="simulated", help="Cluster and context name.")
+    simulate.add_argument("--token", default=None, help="Require this bearer token.")
+    simulate.add_argument(
+        "--kubeconfig-out", type=Path, default=None, help="Write a kubeconfig for it here."
+    )
+    simulate.add_argument("--log-level", default="INFO", help="Logging level.")
     export = commands.add_parser("export-schema", help="Write the GraphQL SDL.")
     export.add_argument("--output", type=Path, default=SCHEMA_PATH, help="Where to write it.")
     return parser
@@ -82,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "export-schema":
             return export_schema(args.output)
+        if args.command == "simulate":
+            return simulate(args)
         settings = _settings(args)
         configure_logging(settings.log_level, settings.log_format)
         if args.command == "migrate":
@@ -112,21 +129,42 @@ async def migrate(settings: Settings) -> None:
 
 def serve(settings: Settings) -> int:
     from graphql_server.app import create_app
+    from graphql_server.components import serve_components
 
-    app = create_app(settings)
+    app = create_app(settings, components=serve_components(settings))
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_config=None,
         access_log=False,
-        ws="websockets",
+        ws="websockets-sansio",
         lifespan="on",
     )
     server = uvicorn.Server(config)
     url = f"http://{_display_host(settings.host)}:{settings.port}/graphql"
     log.info("serving GraphQL at %s (open it in a browser for GraphiQL)", url)
     server.run()
+    return 0
+
+
+def simulate(args: argparse.Namespace) -> int:
+    from graphql_server.simulator import run_simulator
+
+    configure_logging(args.log_level, "text")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(
+            run_simulator(
+                host=args.host,
+                port=args.port,
+                objects=args.objects,
+                churn=args.churn,
+                kubeconfig_out=args.kubeconfig_out,
+                seed=args.seed,
+                name=args.name,
+                token=args.token,
+            )
+        )
     return 0
 
 

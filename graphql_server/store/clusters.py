@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graphql_server.store.database import Database
+from graphql_server.store.dialect import placeholders, time_param
 from graphql_server.store.models import Cluster, SyncState
 
 
@@ -106,3 +107,27 @@ class ClusterStore:
 
     async def forget_kind(self, cluster_id: str, resource_type: str) -> None:
         await SyncState.filter(cluster_id=cluster_id, resource_type=resource_type).delete()
+
+
+async def save_resume_versions(
+    connection: Any, dialect: str, versions: dict[tuple[str, str], tuple[str, str, str]]
+) -> None:
+    """Within the writer's transaction: (cluster, type) -> (apiVersion, kind, resourceVersion)."""
+    if not versions:
+        return
+    marks = placeholders(dialect, 6)
+    sql = (
+        "INSERT INTO sync_states (cluster_id, resource_type, api_version, kind, "
+        "resource_version, updated_at, phase, resource_count) "
+        f"VALUES ({', '.join(marks)}, 'PENDING', 0) "
+        "ON CONFLICT (cluster_id, resource_type) DO UPDATE SET "
+        "resource_version = excluded.resource_version, updated_at = excluded.updated_at"
+    )
+    now = time_param(dialect, datetime.now(UTC))
+    await connection.execute_many(
+        sql,
+        [
+            [cluster_id, resource_type, api_version, kind, version, now]
+            for (cluster_id, resource_type), (api_version, kind, version) in versions.items()
+        ],
+    )

@@ -1,0 +1,180 @@
+"""The sync of one cluster: one reflector per resource type, started and stopped as
+CustomResourceDefinitions come and go."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from graphql_server.errors import GraphQLServerError
+from graphql_server.kube.client import KubeClient
+from graphql_server.kube.discovery import CRD_TYPE, ResourceType, TypeFilter, discover
+from graphql_server.kube.watching import Reflector, WatchOptions
+from graphql_server.sync.rows import to_row
+from graphql_server.sync.status import SyncTracker
+from graphql_server.sync.writer import Checkpoint, Delete, Sweep, Upsert, Writer
+from graphql_server.tasks import TaskOwner
+
+log = logging.getLogger(__name__)
+
+REDISCOVERY_DELAYS = (0.2, 1.0, 2.0, 5.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    type_filter: TypeFilter
+    watch: WatchOptions
+    store_secret_values: bool = False
+
+
+class TypeSink:
+    """Feeds one resource type's reflector into the writer and the tracker."""
+
+    def __init__(self, sync: ClusterSync, resource_type: ResourceType) -> None:
+        self.sync = sync
+        self.type = resource_type
+        self.cluster_id = sync.cluster_id
+
+    async def listed(self, objects: list[dict[str, Any]]) -> None:
+        for obj in objects:
+            row = self.sync.row(self.type, obj)
+            if row is not None:
+                await self.sync.writer.put(Upsert(self.type, row))
+
+    async def list_complete(self, uids: set[str], resource_version: str) -> None:
+        await self.sync.writer.put(Sweep(self.cluster_id, self.type, uids, resource_version))
+        if self.type.name == CRD_TYPE:
+            self.sync.schedule_rediscovery()
+
+    async def changed(self, event_type: str, obj: dict[str, Any]) -> None:
+        metadata = obj.get("metadata") or {}
+        version = metadata.get("resourceVersion")
+        if event_type == "DELETED":
+            uid = metadata.get("uid")
+            if uid:
+                await self.sync.writer.put(Delete(self.cluster_id, self.type, str(uid), version))
+        else:
+            row = self.sync.row(self.type, obj)
+            if row is not None:
+                await self.sync.writer.put(Upsert(self.type, row, version))
+        if self.type.name == CRD_TYPE and event_type in ("ADDED", "DELETED"):
+            # MODIFIED churn on CRDs (caBundle rewrites) changes nothing served.
+            self.sync.schedule_rediscovery()
+
+    async def bookmark(self, resource_version: str) -> None:
+        await self.sync.writer.put(Checkpoint(self.cluster_id, self.type, resource_version))
+
+    def report(self, phase: str, error: str | None = None, reason: str | None = None) -> None:
+        self.sync.tracker.report(self.cluster_id, self.type.name, phase, error)
+
+
+class ClusterSync:
+    def __init__(
+        self,
+        cluster_id: str,
+        client: KubeClient,
+        writer: Writer,
+        tracker: SyncTracker,
+        options: SyncOptions,
+        resume: dict[str, str],
+        counts: dict[str, int],
+    ) -> None:
+        self.cluster_id = cluster_id
+        self.client = client
+        self.writer = writer
+        self.tracker = tracker
+        self.options = options
+        self.resume = dict(resume)
+        self.counts = counts
+        self.tasks = TaskOwner(f"cluster:{cluster_id[:8]}")
+        self.reflectors: dict[str, tuple[Reflector, asyncio.Task[None]]] = {}
+        self._rediscovery: asyncio.Task[None] | None = None
+        self._rediscover_again = False
+
+    def row(self, resource_type: ResourceType, obj: dict[str, Any]) -> Any:
+        return to_row(
+            self.cluster_id,
+            resource_type,
+            obj,
+            store_secret_values=self.options.store_secret_values,
+        )
+
+    async def start(self, stored_types: set[str]) -> None:
+        types = await discover(self.client, self.options.type_filter)
+        for resource_type in types:
+            self._start_type(resource_type, self.resume.get(resource_type.name))
+        # Types that were synced before but are no longer served (a CRD deleted
+        # while we were away): their rows go.
+        for name in stored_types - {t.name for t in types}:
+            await self._retire(name, None)
+
+    def _start_type(self, resource_type: ResourceType, resume_version: str | None) -> None:
+        self.tracker.track(self.cluster_id, resource_type, self.counts.get(resource_type.name, 0))
+        reflector = Reflector(
+            self.client,
+            resource_type,
+            TypeSink(self, resource_type),
+            self.options.watch,
+            resume_version=resume_version,
+        )
+        task = self.tasks.spawn(f"watch:{resource_type.name}", reflector.run())
+        self.reflectors[resource_type.name] = (reflector, task)
+
+    async def _retire(self, name: str, resource_type: ResourceType | None) -> None:
+        entry = self.reflectors.pop(name, None)
+        if entry is not None:
+            reflector, task = entry
+            resource_type = reflector.type
+            await self.tasks.cancel(task)
+        if resource_type is None:
+            resource_type = ResourceType(
+                group="", version="", kind="", plural=name, namespaced=True
+            )
+        await self.writer.put(Sweep(self.cluster_id, resource_type, set()))
+        self.tracker.forget(self.cluster_id, name)
+        log.info("cluster %s: stopped watching %s", self.cluster_id, name)
+
+    def schedule_rediscovery(self) -> None:
+        if self._rediscovery is None or self._rediscovery.done():
+            self._rediscovery = self.tasks.spawn("rediscovery", self._rediscover())
+        else:
+            self._rediscover_again = True
+
+    async def _rediscover(self) -> None:
+        """Diff what is served against what is watched, a few times: a new CRD's
+        types are served a moment after the CRD itself appears."""
+        self._rediscover_again = True
+        while self._rediscover_again:
+            self._rediscover_again = False
+            await self._rediscover_once()
+
+    async def _rediscover_once(self) -> None:
+        for delay in REDISCOVERY_DELAYS:
+            await asyncio.sleep(delay)
+            try:
+                types = await discover(self.client, self.options.type_filter)
+            except GraphQLServerError as exc:
+                log.warning("cluster %s: rediscovery failed: %s", self.cluster_id, exc.message)
+                continue
+            served = {t.name: t for t in types}
+            for name, resource_type in served.items():
+                if name not in self.reflectors:
+                    log.info("cluster %s: now watching %s", self.cluster_id, name)
+                    self._start_type(resource_type, None)
+            for name in set(self.reflectors) - set(served):
+                await self._retire(name, None)
+
+    async def resync(self) -> None:
+        """Relist every type (mark-and-sweep), keeping the rows that still exist."""
+        for name, (reflector, task) in list(self.reflectors.items()):
+            await self.tasks.cancel(task)
+            del self.reflectors[name]
+            self._start_type(reflector.type, None)
+
+    async def stop(self) -> None:
+        await self.tasks.close()
+        self.reflectors.clear()
+        self.tracker.stopped(self.cluster_id)
+        await self.client.close()

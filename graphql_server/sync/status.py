@@ -1,0 +1,177 @@
+"""Sync status per cluster and resource type: phases, counts, last event, last error.
+
+Kept in memory where the loops report it, persisted to the store at most once
+a second, and published on the broker when it changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from graphql_server.broker import Broker
+from graphql_server.events import SYNC_TOPIC, ResourceEvent, ResourceEventType, SyncStatusEvent
+from graphql_server.kube.discovery import ResourceType
+from graphql_server.store import Store
+
+log = logging.getLogger(__name__)
+
+PHASES = ("PENDING", "SYNCING", "SYNCED", "DEGRADED", "STOPPED")
+
+
+@dataclass(slots=True)
+class KindState:
+    resource_type: ResourceType
+    phase: str = "PENDING"
+    count: int = 0
+    last_event_at: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(slots=True)
+class ClusterState:
+    kinds: dict[str, KindState]
+    stopped: bool = False
+    error: str | None = None
+
+    @property
+    def phase(self) -> str:
+        if self.stopped:
+            return "STOPPED"
+        phases = {k.phase for k in self.kinds.values()}
+        if self.error or "DEGRADED" in phases:
+            return "DEGRADED"
+        if not phases or phases & {"PENDING", "SYNCING"}:
+            return "SYNCING"
+        return "SYNCED"
+
+
+class SyncTracker:
+    def __init__(self, store: Store, broker: Broker, interval: float = 1.0) -> None:
+        self.store = store
+        self.broker = broker
+        self.interval = interval
+        self.clusters: dict[str, ClusterState] = {}
+        self._dirty: set[str] = set()
+        self._forgotten: set[tuple[str, str]] = set()
+        self._changed = asyncio.Event()
+
+    def cluster(self, cluster_id: str) -> ClusterState:
+        return self.clusters.setdefault(cluster_id, ClusterState(kinds={}))
+
+    def track(self, cluster_id: str, resource_type: ResourceType, count: int) -> None:
+        state = self.cluster(cluster_id)
+        state.stopped = False
+        kind = state.kinds.get(resource_type.name)
+        if kind is None:
+            state.kinds[resource_type.name] = KindState(resource_type, count=count)
+        else:
+            kind.resource_type, kind.count = resource_type, count
+        self._mark(cluster_id)
+
+    def forget(self, cluster_id: str, type_name: str) -> None:
+        self.cluster(cluster_id).kinds.pop(type_name, None)
+        self._forgotten.add((cluster_id, type_name))
+        self._mark(cluster_id)
+
+    def report(self, cluster_id: str, type_name: str, phase: str, error: str | None = None) -> None:
+        kind = self.cluster(cluster_id).kinds.get(type_name)
+        if kind is None:
+            return
+        if phase == "DEGRADED":
+            kind.last_error = error
+        elif phase == "SYNCED":
+            kind.last_error = None
+        if kind.phase != phase or error:
+            kind.phase = phase
+            self._mark(cluster_id)
+
+    def set_cluster_error(self, cluster_id: str, error: str | None) -> None:
+        self.cluster(cluster_id).error = error
+        self._mark(cluster_id)
+
+    def stopped(self, cluster_id: str) -> None:
+        state = self.cluster(cluster_id)
+        state.stopped = True
+        for kind in state.kinds.values():
+            kind.phase = "STOPPED"
+        self._mark(cluster_id)
+
+    def applied(self, events: list[ResourceEvent]) -> None:
+        now = datetime.now(UTC)
+        for event in events:
+            state = self.clusters.get(event.cluster_id)
+            if state is None:
+                continue
+            kind = state.kinds.get(event.resource["resource_type"])
+            if kind is None:
+                continue
+            if event.type is ResourceEventType.ADDED:
+                kind.count += 1
+            elif event.type is ResourceEventType.DELETED:
+                kind.count = max(0, kind.count - 1)
+            kind.last_event_at = now
+            self._dirty.add(event.cluster_id)
+        if events:
+            self._changed.set()
+
+    def rejected(self, cluster_id: str, type_name: str, error: str) -> None:
+        kind = self.cluster(cluster_id).kinds.get(type_name)
+        if kind is not None:
+            kind.last_error = f"object refused by the database: {error}"[:500]
+            self._mark(cluster_id)
+
+    def _mark(self, cluster_id: str) -> None:
+        self._dirty.add(cluster_id)
+        self._changed.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._changed.wait()
+            self._changed.clear()
+            await self.flush()
+            await asyncio.sleep(self.interval)
+
+    async def flush(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for cluster_id in dirty:
+            state = self.clusters.get(cluster_id)
+            if state is None:
+                continue
+            try:
+                await self._persist(cluster_id, state)
+            except Exception:
+                log.exception("cannot save the sync status of cluster %s", cluster_id)
+                self._dirty.add(cluster_id)
+                continue
+            await self.broker.publish(
+                SYNC_TOPIC,
+                SyncStatusEvent(
+                    cluster_id=cluster_id,
+                    phase=state.phase,
+                    resource_count=sum(k.count for k in state.kinds.values()),
+                ),
+            )
+
+    async def _persist(self, cluster_id: str, state: ClusterState) -> None:
+        for forgotten in [f for f in self._forgotten if f[0] == cluster_id]:
+            if forgotten[1] not in state.kinds:
+                await self.store.clusters.forget_kind(*forgotten)
+            self._forgotten.discard(forgotten)
+        records = [
+            {
+                "cluster_id": cluster_id,
+                "resource_type": name,
+                "api_version": kind.resource_type.api_version,
+                "kind": kind.resource_type.kind,
+                "phase": kind.phase,
+                "resource_count": kind.count,
+                "last_event_at": kind.last_event_at,
+                "last_error": kind.last_error,
+            }
+            for name, kind in state.kinds.items()
+        ]
+        await self.store.clusters.save_kinds(records)
+        await self.store.clusters.set_phase(cluster_id, state.phase, state.error)
