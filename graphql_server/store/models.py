@@ -89,3 +89,22 @@ class Resource(Model):
             Index(fields=("namespace", "name")),
             Index(fields=("name",)),
         )
+
+
+class ImportedModel(Model):
+    """A model definition imported by a user, kept as the document it came from.
+
+    Built-in and generated models are not stored: they come with the code or
+    from what the clusters serve.
+    """
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=253)
+    version = fields.CharField(max_length=64)
+    document: fields.JSONField[Any] = fields.JSONField()
+    origin = fields.CharField(max_length=253, default="")
+    imported_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "imported_models"
+        unique_together = (("name", "version"),)
