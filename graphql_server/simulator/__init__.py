@@ -1,0 +1,50 @@
+"""A simulated Kubernetes cluster that speaks the real HTTP API.
+
+It serves discovery, CRUD, lists with pagination and watches with resourceVersions,
+bookmarks and 410 Gone, selectors and CRDs, over aiohttp, to any Kubernetes client. It
+powers ``serve --demo``, the tests and the benchmarks. Start one in-process with
+``async with SimulatedCluster(...).serving() as running``, or run
+:func:`run_simulator` for the ``simulate`` CLI verb. Nothing here imports a Kubernetes
+client library.
+"""
+
+from graphql_server.simulator.catalogue import (
+    BUILTIN_RESOURCES,
+    ResourceType,
+    builtin_by_key,
+    builtin_catalogue,
+)
+from graphql_server.simulator.churn import Churn
+from graphql_server.simulator.cluster import SimulatedCluster
+from graphql_server.simulator.kubeconfig import kubeconfig_dict, write_kubeconfig
+from graphql_server.simulator.population import WIDGET_CRD, widget_crd
+from graphql_server.simulator.runner import run_simulator
+from graphql_server.simulator.seeding import (
+    DECOY_IMAGE,
+    GRAFANA_IMAGE,
+    PROMETHEUS_IMAGE,
+    seed,
+)
+from graphql_server.simulator.server import RunningSimulator, serve
+from graphql_server.simulator.status import ApiError
+
+__all__ = [
+    "BUILTIN_RESOURCES",
+    "DECOY_IMAGE",
+    "GRAFANA_IMAGE",
+    "PROMETHEUS_IMAGE",
+    "WIDGET_CRD",
+    "ApiError",
+    "Churn",
+    "ResourceType",
+    "RunningSimulator",
+    "SimulatedCluster",
+    "builtin_by_key",
+    "builtin_catalogue",
+    "kubeconfig_dict",
+    "run_simulator",
+    "seed",
+    "serve",
+    "widget_crd",
+    "write_kubeconfig",
+]

@@ -1,0 +1,181 @@
+"""The resource types a simulated cluster serves.
+
+Owns :class:`ResourceType` (one served group/version/resource with its kind, scope,
+verbs and short names) and the built-in catalogue of Kubernetes kinds. It holds data
+only: no objects, no I/O. Other packages may enumerate :data:`BUILTIN_RESOURCES`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_VERBS: tuple[str, ...] = (
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+)
+STATUS_VERBS: tuple[str, ...] = ("get", "patch", "update")
+
+# How metadata.name is validated for a kind (the apiserver uses different rules).
+NAME_SUBDOMAIN = "subdomain"
+NAME_LABEL = "label"
+NAME_DNS1035 = "dns1035"
+NAME_PATH = "path"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceType:
+    """One served resource: ``plural`` in ``group``/``version`` holding ``kind`` objects."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    singular: str
+    namespaced: bool
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
+    has_status: bool = False
+    name_rule: str = NAME_SUBDOMAIN
+    storage_version: str = ""
+
+    @property
+    def api_version(self) -> str:
+        """``v1`` for the core group, ``group/version`` otherwise."""
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def storage_api_version(self) -> str:
+        version = self.storage_version or self.version
+        return f"{self.group}/{version}" if self.group else version
+
+    @property
+    def key(self) -> str:
+        """The resource as ``plural.group`` (``pods``, ``deployments.apps``)."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def list_kind(self) -> str:
+        return f"{self.kind}List"
+
+    @property
+    def path_prefix(self) -> str:
+        """The URL prefix of the group/version (``/api/v1`` or ``/apis/apps/v1``)."""
+        return f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+
+
+def _core(
+    kind: str,
+    plural: str,
+    namespaced: bool,
+    short: tuple[str, ...] = (),
+    *,
+    status: bool = False,
+    name_rule: str = NAME_SUBDOMAIN,
+    categories: tuple[str, ...] = (),
+) -> ResourceType:
+    return ResourceType(
+        group="",
+        version="v1",
+        kind=kind,
+        plural=plural,
+        singular=kind.lower(),
+        namespaced=namespaced,
+        short_names=short,
+        categories=categories,
+        has_status=status,
+        name_rule=name_rule,
+    )
+
+
+def _grouped(
+    group: str,
+    version: str,
+    kind: str,
+    plural: str,
+    namespaced: bool,
+    short: tuple[str, ...] = (),
+    *,
+    status: bool = False,
+    name_rule: str = NAME_SUBDOMAIN,
+    categories: tuple[str, ...] = (),
+) -> ResourceType:
+    return ResourceType(
+        group=group,
+        version=version,
+        kind=kind,
+        plural=plural,
+        singular=kind.lower(),
+        namespaced=namespaced,
+        short_names=short,
+        categories=categories,
+        has_status=status,
+        name_rule=name_rule,
+    )
+
+
+_ALL = ("all",)
+_RBAC = "rbac.authorization.k8s.io"
+
+BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
+    _core("Namespace", "namespaces", False, ("ns",), status=True, name_rule=NAME_LABEL),
+    _core("Node", "nodes", False, ("no",), status=True),
+    _core("Pod", "pods", True, ("po",), status=True, categories=_ALL),
+    _core("Service", "services", True, ("svc",), status=True, name_rule=NAME_DNS1035,
+          categories=_ALL),
+    _core("Endpoints", "endpoints", True, ("ep",)),
+    _core("ConfigMap", "configmaps", True, ("cm",)),
+    _core("Secret", "secrets", True),
+    _core("ServiceAccount", "serviceaccounts", True, ("sa",)),
+    _core("PersistentVolume", "persistentvolumes", False, ("pv",), status=True),
+    _core("PersistentVolumeClaim", "persistentvolumeclaims", True, ("pvc",), status=True),
+    _core("Event", "events", True, ("ev",)),
+    _grouped("apps", "v1", "Deployment", "deployments", True, ("deploy",), status=True,
+             categories=_ALL),
+    _grouped("apps", "v1", "ReplicaSet", "replicasets", True, ("rs",), status=True,
+             categories=_ALL),
+    _grouped("apps", "v1", "StatefulSet", "statefulsets", True, ("sts",), status=True,
+             categories=_ALL),
+    _grouped("apps", "v1", "DaemonSet", "daemonsets", True, ("ds",), status=True,
+             categories=_ALL),
+    _grouped("batch", "v1", "Job", "jobs", True, status=True, categories=_ALL),
+    _grouped("batch", "v1", "CronJob", "cronjobs", True, ("cj",), status=True,
+             categories=_ALL),
+    _grouped("networking.k8s.io", "v1", "Ingress", "ingresses", True, ("ing",), status=True),
+    _grouped("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
+    _grouped("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", True, ("netpol",)),
+    _grouped(_RBAC, "v1", "Role", "roles", True, name_rule=NAME_PATH),
+    _grouped(_RBAC, "v1", "RoleBinding", "rolebindings", True, name_rule=NAME_PATH),
+    _grouped(_RBAC, "v1", "ClusterRole", "clusterroles", False, name_rule=NAME_PATH),
+    _grouped(_RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", False,
+             name_rule=NAME_PATH),
+    _grouped("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ("sc",)),
+    _grouped("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True,
+             ("hpa",), status=True, categories=_ALL),
+    _grouped("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",),
+             status=True),
+    _grouped("coordination.k8s.io", "v1", "Lease", "leases", True),
+    _grouped("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", True),
+    _grouped("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False, ("pc",)),
+    _grouped("apiextensions.k8s.io", "v1", "CustomResourceDefinition",
+             "customresourcedefinitions", False, ("crd", "crds"), status=True),
+)  # fmt: skip
+
+CRD_GROUP = "apiextensions.k8s.io"
+CRD_PLURAL = "customresourcedefinitions"
+
+
+def builtin_catalogue() -> tuple[ResourceType, ...]:
+    """Every built-in resource type the simulator serves."""
+    return BUILTIN_RESOURCES
+
+
+def builtin_by_key() -> dict[str, ResourceType]:
+    """The built-in resource types by ``plural.group`` key."""
+    return {rtype.key: rtype for rtype in BUILTIN_RESOURCES}

@@ -1,0 +1,270 @@
+"""Admission-checked writes to a simulated cluster, as HTTP clients make them.
+
+Owns :class:`ClusterState`: create, replace, patch (merge, JSON and strategic-merge,
+apply), delete with preconditions and finalizers, delete-collection, and the CRD checks
+that decide whether a CustomResourceDefinition may be served. Failures raise
+:class:`ApiError` with the status a real apiserver answers. It knows nothing about HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from graphql_server.simulator import crds
+from graphql_server.simulator.catalogue import CRD_GROUP, ResourceType
+from graphql_server.simulator.core import CRD_KEY, ROOT_CA, StateCore
+from graphql_server.simulator.history import ADDED, MODIFIED
+from graphql_server.simulator.objects import (
+    SERVER_FIELDS,
+    check_body,
+    check_metadata_maps,
+    check_name,
+    generate_name,
+    rfc3339,
+    spec_part,
+)
+from graphql_server.simulator.patching import (
+    PatchError,
+    json_patch,
+    merge_patch,
+    strategic_merge_patch,
+)
+from graphql_server.simulator.selectors import FieldSelector, LabelSelector
+from graphql_server.simulator.status import (
+    already_exists,
+    bad_request,
+    conflict,
+    invalid,
+    not_found,
+)
+from graphql_server.simulator.store import Entry
+
+__all__ = ["CRD_KEY", "ROOT_CA", "ClusterState"]
+
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
+
+
+class ClusterState(StateCore):
+    """A cluster's state with the apiserver's admission rules on every write."""
+
+    def create(
+        self, rtype: ResourceType, namespace: str, body: Any, *, dry_run: bool = False
+    ) -> Entry:
+        obj = check_body(rtype, body, namespace, self._api_versions(rtype))
+        meta = obj["metadata"]
+        for field in SERVER_FIELDS:
+            meta.pop(field, None)
+        name = meta.get("name")
+        if not name and isinstance(meta.get("generateName"), str) and meta["generateName"]:
+            name = meta["name"] = generate_name(meta["generateName"], self._rng)
+        name = check_name(rtype, name)
+        ns = meta.get("namespace", "")
+        if rtype.namespaced and not self.namespace_exists(ns):
+            raise not_found("", "namespaces", ns)
+        store = self.stores[rtype.key]
+        if store.get(ns, name) is not None:
+            raise already_exists(rtype.group, rtype.plural, name)
+        meta["uid"] = self.new_uid()
+        meta["generation"] = 1
+        meta["creationTimestamp"] = rfc3339()
+        if rtype.key == "namespaces":
+            obj["spec"] = {"finalizers": ["kubernetes"]}
+            obj["status"] = {"phase": "Active"}
+            meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+        crd_types: list[ResourceType] | None = None
+        if rtype.key == CRD_KEY:
+            crd_types = self._check_crd(obj, None)
+            obj["status"] = crds.established_status(obj)
+        if dry_run:
+            meta["resourceVersion"] = str(self.rv)
+            return Entry(obj, self.rv)
+        entry = self._commit(ADDED, rtype.key, obj, None)
+        if crd_types is not None:
+            self._serve_crd(entry, crd_types)
+        if rtype.key == "namespaces":
+            self._namespace_defaults(name, meta["creationTimestamp"])
+        return entry
+
+    def replace(
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        name: str,
+        body: Any,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+    ) -> Entry:
+        current = self.get(rtype, namespace, name)
+        obj = check_body(rtype, body, current.namespace, self._api_versions(rtype))
+        body_name = obj["metadata"].get("name")
+        if body_name not in (None, "", name):
+            raise bad_request(
+                f"the name of the object ({body_name}) does not match the name on the URL ({name})"
+            )
+        wanted_rv = obj["metadata"].get("resourceVersion")
+        if wanted_rv not in (None, "") and wanted_rv != str(current.rv):
+            raise conflict(rtype.group, rtype.plural, name)
+        return self._update(rtype, current, obj, subresource, dry_run)
+
+    def patch(
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        name: str,
+        content_type: str,
+        patch: Any,
+        *,
+        subresource: str = "",
+        dry_run: bool = False,
+    ) -> Entry:
+        store = self.stores[rtype.key]
+        current = store.get(namespace if rtype.namespaced else "", name)
+        if current is None:
+            if content_type == APPLY_PATCH and not subresource:
+                body = patch if isinstance(patch, dict) else {}
+                if isinstance(body.get("metadata"), dict):
+                    body = {**body, "metadata": {**body["metadata"], "name": name}}
+                return self.create(rtype, namespace, body, dry_run=dry_run)
+            raise not_found(rtype.group, rtype.plural, name)
+        base = orjson.loads(current.raw)
+        try:
+            if content_type == JSON_PATCH:
+                result = json_patch(base, patch)
+            elif content_type == STRATEGIC_PATCH:
+                if not isinstance(patch, dict):
+                    raise PatchError("a strategic merge patch must be an object", malformed=True)
+                result = strategic_merge_patch(base, patch)
+            else:
+                if not isinstance(patch, dict):
+                    raise PatchError("a merge patch must be an object", malformed=True)
+                result = merge_patch(base, patch)
+        except PatchError as exc:
+            if exc.malformed:
+                raise bad_request(str(exc)) from exc
+            raise invalid(rtype.kind, name, rtype.group, [("<patch>", str(exc))]) from exc
+        if not isinstance(result, dict) or not isinstance(result.get("metadata"), dict):
+            raise invalid(rtype.kind, name, rtype.group, [("metadata", "Required value")])
+        meta = result["metadata"]
+        if meta.get("name") != name or meta.get("namespace", "") != current.namespace:
+            raise bad_request("a patch may not change metadata.name or metadata.namespace")
+        if meta.get("resourceVersion") not in (None, str(current.rv)):
+            raise conflict(rtype.group, rtype.plural, name)
+        obj = check_body(rtype, result, current.namespace, self._api_versions(rtype))
+        return self._update(rtype, current, obj, subresource, dry_run)
+
+    def _update(
+        self,
+        rtype: ResourceType,
+        current: Entry,
+        obj: dict[str, Any],
+        subresource: str,
+        dry_run: bool,
+    ) -> Entry:
+        old = current.obj
+        old_meta = old["metadata"]
+        if subresource == "status":
+            new = {k: v for k, v in old.items() if k != "status"}
+            if obj.get("status") is not None:
+                new["status"] = obj["status"]
+            new["metadata"] = dict(old_meta)
+            obj = new
+        elif rtype.has_status:
+            obj.pop("status", None)
+            if "status" in old:
+                obj["status"] = old["status"]
+        meta = obj["metadata"]
+        for field in SERVER_FIELDS:
+            meta.pop(field, None)
+            if field in old_meta:
+                meta[field] = old_meta[field]
+        meta["name"] = current.name
+        if rtype.namespaced:
+            meta["namespace"] = current.namespace
+        causes = check_metadata_maps(meta)
+        if causes:
+            raise invalid(rtype.kind, current.name, rtype.group, causes)
+        if spec_part(obj) != spec_part(old):
+            meta["generation"] = int(old_meta.get("generation", 1)) + 1
+        if obj == old:
+            return current
+        crd_types: list[ResourceType] | None = None
+        if rtype.key == CRD_KEY:
+            crd_types = self._check_crd(obj, current)
+            obj["status"] = old.get("status") or crds.established_status(obj)
+        if dry_run:
+            return Entry(obj, current.rv)
+        if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+            return self._remove(rtype.key, current, obj)
+        entry = self._commit(MODIFIED, rtype.key, obj, current)
+        if crd_types is not None:
+            self._serve_crd(entry, crd_types)
+        return entry
+
+    def delete(
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        name: str,
+        *,
+        propagation: str = "Background",
+        precondition_uid: str | None = None,
+        precondition_rv: str | None = None,
+        dry_run: bool = False,
+    ) -> tuple[Entry, bool]:
+        """Delete one object; returns its last version and whether it is gone already."""
+        current = self.get(rtype, namespace, name)
+        if precondition_uid not in (None, current.uid) or precondition_rv not in (
+            None,
+            str(current.rv),
+        ):
+            raise conflict(rtype.group, rtype.plural, name)
+        if dry_run:
+            return current, True
+        return self._delete_entry(rtype.key, current, propagation)
+
+    def delete_collection(
+        self,
+        rtype: ResourceType,
+        namespace: str | None,
+        labels: LabelSelector | None,
+        fields: FieldSelector | None,
+    ) -> list[Entry]:
+        page = self.list_page(rtype, namespace, labels, fields)
+        deleted: list[Entry] = []
+        for entry in page.entries:
+            if self.stores[rtype.key].get(entry.namespace, entry.name) is entry:
+                deleted.append(self._delete_entry(rtype.key, entry, "Background")[0])
+        return deleted
+
+    # -- CRDs ------------------------------------------------------------------------------
+
+    def _check_crd(self, obj: dict[str, Any], current: Entry | None) -> list[ResourceType]:
+        types = crds.crd_types(obj)
+        name = obj["metadata"]["name"]
+        key = f"{obj['spec']['names']['plural']}.{obj['spec']['group']}"
+        if current is None:
+            if key in self.types:
+                raise invalid(
+                    "CustomResourceDefinition",
+                    name,
+                    CRD_GROUP,
+                    [("spec.names.plural", f'Invalid value: "{key}" is already served')],
+                )
+        else:
+            before = current.obj["spec"]
+            scope_changed = before.get("scope") != obj["spec"].get("scope")
+            if before.get("group") != obj["spec"]["group"] or scope_changed:
+                raise invalid(
+                    "CustomResourceDefinition",
+                    name,
+                    CRD_GROUP,
+                    [("spec", "Invalid value: group and scope are immutable")],
+                )
+        return types
