@@ -12,6 +12,7 @@ from graphql_server.errors import GraphQLServerError
 from graphql_server.kube.client import KubeClient
 from graphql_server.kube.discovery import CRD_TYPE, ResourceType, TypeFilter, discover
 from graphql_server.kube.watching import Reflector, WatchOptions
+from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.rows import to_row
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.writer import Checkpoint, Delete, Sweep, Upsert, Writer
@@ -38,10 +39,9 @@ class TypeSink:
         self.cluster_id = sync.cluster_id
 
     async def listed(self, objects: list[dict[str, Any]]) -> None:
-        for obj in objects:
-            row = self.sync.row(self.type, obj)
-            if row is not None:
-                await self.sync.writer.put(Upsert(self.type, row))
+        rows = [row for obj in objects if (row := self.sync.row(self.type, obj)) is not None]
+        if rows:
+            await self.sync.writer.put(Upsert(self.type, rows))
 
     async def list_complete(self, uids: set[str], resource_version: str) -> None:
         await self.sync.writer.put(Sweep(self.cluster_id, self.type, uids, resource_version))
@@ -58,7 +58,7 @@ class TypeSink:
         else:
             row = self.sync.row(self.type, obj)
             if row is not None:
-                await self.sync.writer.put(Upsert(self.type, row, version))
+                await self.sync.writer.put(Upsert(self.type, [row], version))
         if self.type.name == CRD_TYPE and event_type in ("ADDED", "DELETED"):
             # MODIFIED churn on CRDs (caBundle rewrites) changes nothing served.
             self.sync.schedule_rediscovery()
@@ -93,7 +93,7 @@ class ClusterSync:
         self._rediscovery: asyncio.Task[None] | None = None
         self._rediscover_again = False
 
-    def row(self, resource_type: ResourceType, obj: dict[str, Any]) -> Any:
+    def row(self, resource_type: ResourceType, obj: dict[str, Any]) -> ResourceRow | None:
         return to_row(
             self.cluster_id,
             resource_type,

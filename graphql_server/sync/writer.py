@@ -16,7 +16,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from graphql_server.broker import Broker
@@ -31,8 +31,10 @@ log = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class Upsert:
+    """Rows to insert or update: a list page, or one watch event."""
+
     resource_type: ResourceType
-    row: ResourceRow
+    rows: list[ResourceRow]
     checkpoint: str | None = None
 
 
@@ -46,11 +48,12 @@ class Delete:
 
 @dataclass(slots=True)
 class Sweep:
+    """Everything of the type that is not in ``keep`` is gone (after a complete list)."""
+
     cluster_id: str
     resource_type: ResourceType
     keep: set[str]
     checkpoint: str | None = None
-    done: asyncio.Future[None] | None = field(default=None)
 
 
 @dataclass(slots=True)
@@ -58,6 +61,16 @@ class Checkpoint:
     cluster_id: str
     resource_type: ResourceType
     resource_version: str
+
+
+@dataclass(slots=True)
+class Change:
+    """One object's latest state within a batch: a row to store, or None to delete."""
+
+    resource_type: ResourceType
+    cluster_id: str
+    uid: str
+    row: ResourceRow | None
 
 
 Operation = Upsert | Delete | Sweep | Checkpoint
@@ -70,7 +83,7 @@ class Writer:
         store: Store,
         broker: Broker,
         *,
-        queue_size: int = 20_000,
+        max_queued_rows: int = 5_000,
         batch_size: int = 1000,
         batch_delay: float = 0.05,
         on_applied: Applied | None = None,
@@ -80,14 +93,25 @@ class Writer:
         self.broker = broker
         self.batch_size = batch_size
         self.batch_delay = batch_delay
-        self.queue: asyncio.Queue[Operation] = asyncio.Queue(queue_size)
+        # Bounded by rows, not operations: a list page is one operation of many rows.
+        self.max_queued_rows = max_queued_rows
+        self.queued_rows = 0
+        self._space = asyncio.Condition()
+        self.queue: asyncio.Queue[Operation] = asyncio.Queue()
         self.on_applied = on_applied
         self.on_rejected = on_rejected
         self.batches = 0
         self.applied_events = 0
 
     async def put(self, operation: Operation) -> None:
-        await self.queue.put(operation)
+        """Queue an operation, waiting while the queue is full (backpressure, never loss)."""
+        rows = _size(operation)
+        async with self._space:
+            await self._space.wait_for(
+                lambda: self.queued_rows == 0 or self.queued_rows + rows <= self.max_queued_rows
+            )
+            self.queued_rows += rows
+        self.queue.put_nowait(operation)
 
     async def idle(self) -> None:
         """Wait until everything queued so far has been committed and published."""
@@ -96,26 +120,30 @@ class Writer:
     async def run(self) -> None:
         while True:
             batch = [await self.queue.get()]
+            size = _size(batch[0])
             deadline = time.monotonic() + self.batch_delay
-            while len(batch) < self.batch_size:
+            while size < self.batch_size:
                 try:
-                    batch.append(self.queue.get_nowait())
-                    continue
+                    operation = self.queue.get_nowait()
                 except asyncio.QueueEmpty:
-                    pass
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    async with asyncio.timeout(remaining):
-                        batch.append(await self.queue.get())
-                except TimeoutError:
-                    break
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    try:
+                        async with asyncio.timeout(remaining):
+                            operation = await self.queue.get()
+                    except TimeoutError:
+                        break
+                batch.append(operation)
+                size += _size(operation)
             try:
                 await self._apply(batch)
             finally:
                 for _ in batch:
                     self.queue.task_done()
+                async with self._space:
+                    self.queued_rows -= size
+                    self._space.notify_all()
 
     async def _apply(self, batch: list[Operation]) -> None:
         segment: list[Operation] = []
@@ -131,34 +159,31 @@ class Writer:
     async def _commit_segment(self, segment: list[Operation]) -> None:
         if not segment:
             return
-        latest: dict[tuple[str, str], Upsert | Delete] = {}
+        latest: dict[tuple[str, str], Change] = {}
         versions: dict[tuple[str, str], tuple[str, str, str]] = {}
         for operation in segment:
+            rtype = operation.resource_type
             if isinstance(operation, Upsert):
-                latest[(operation.row.cluster_id, operation.row.uid)] = operation
-                cluster_id = operation.row.cluster_id
+                for row in operation.rows:
+                    latest[(row.cluster_id, row.uid)] = Change(rtype, row.cluster_id, row.uid, row)
+                version = operation.checkpoint
+                cluster_id = operation.rows[0].cluster_id if operation.rows else ""
             elif isinstance(operation, Delete):
-                latest[(operation.cluster_id, operation.uid)] = operation
-                cluster_id = operation.cluster_id
+                key = (operation.cluster_id, operation.uid)
+                latest[key] = Change(rtype, operation.cluster_id, operation.uid, None)
+                version, cluster_id = operation.checkpoint, operation.cluster_id
             else:
-                cluster_id = operation.cluster_id
-            version = (
-                operation.resource_version
-                if isinstance(operation, Checkpoint)
-                else operation.checkpoint
-            )
-            if version:
-                rtype = operation.resource_type
+                assert isinstance(operation, Checkpoint)
+                version, cluster_id = operation.resource_version, operation.cluster_id
+            if version and cluster_id:
                 versions[(cluster_id, rtype.name)] = (rtype.api_version, rtype.kind, version)
         await self._commit(list(latest.values()), versions)
 
     async def _commit(
-        self,
-        operations: Sequence[Upsert | Delete],
-        versions: dict[tuple[str, str], tuple[str, str, str]],
+        self, changes: Sequence[Change], versions: dict[tuple[str, str], tuple[str, str, str]]
     ) -> None:
-        upserts = [op.row for op in operations if isinstance(op, Upsert)]
-        deletes = [(op.cluster_id, op.uid) for op in operations if isinstance(op, Delete)]
+        upserts = [c.row for c in changes if c.row is not None]
+        deletes = [(c.cluster_id, c.uid) for c in changes if c.row is None]
         dialect = self.store.database.dialect
 
         async def checkpoint(connection: Any) -> None:
@@ -175,12 +200,12 @@ class Writer:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 10)
                     continue
-                if len(operations) > 1:
-                    middle = len(operations) // 2
-                    await self._commit(operations[:middle], {})
-                    await self._commit(operations[middle:], versions)
+                if len(changes) > 1:
+                    middle = len(changes) // 2
+                    await self._commit(changes[:middle], {})
+                    await self._commit(changes[middle:], versions)
                     return
-                self._reject(operations[0], exc)
+                self._reject(changes[0] if changes else None, exc)
                 return
         await self._publish(events)
 
@@ -201,8 +226,6 @@ class Writer:
                 (sweep.cluster_id, rtype.name): (rtype.api_version, rtype.kind, sweep.checkpoint)
             }
             await self._commit([], versions)
-        if sweep.done is not None and not sweep.done.done():
-            sweep.done.set_result(None)
 
     async def _database_up(self) -> bool:
         try:
@@ -211,20 +234,14 @@ class Writer:
             return False
         return True
 
-    def _reject(self, operation: Upsert | Delete, exc: Exception) -> None:
-        if isinstance(operation, Upsert):
-            cluster_id, uid = operation.row.cluster_id, operation.row.uid
-        else:
-            cluster_id, uid = operation.cluster_id, operation.uid
-        log.error(
-            "the database refused %s/%s of %s: %s",
-            cluster_id,
-            uid,
-            operation.resource_type.name,
-            exc,
-        )
+    def _reject(self, change: Change | None, exc: Exception) -> None:
+        if change is None:
+            log.error("the database refused a checkpoint: %s", exc)
+            return
+        name = change.resource_type.name
+        log.error("the database refused %s/%s of %s: %s", change.cluster_id, change.uid, name, exc)
         if self.on_rejected is not None:
-            self.on_rejected(cluster_id, operation.resource_type.name, str(exc))
+            self.on_rejected(change.cluster_id, name, str(exc))
 
     async def _publish(self, events: list[ResourceEvent]) -> None:
         self.batches += 1
@@ -235,3 +252,7 @@ class Writer:
             self.on_applied(events)
         for event in events:
             await self.broker.publish(RESOURCES_TOPIC, event)
+
+
+def _size(operation: Operation) -> int:
+    return len(operation.rows) if isinstance(operation, Upsert) else 1
