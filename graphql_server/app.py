@@ -1,32 +1,48 @@
-"""The ASGI application: GraphQL over HTTP and websockets, health and readiness.
+"""The ASGI application: GraphQL over HTTP and websockets, GraphiQL, health, readiness
+and Prometheus metrics (``graphql_server.metrics``, fed what the components yield).
 
-The lifespan owns everything long-lived: the database, the broker and the
-background tasks (sync, demo cluster), and stops them in reverse order.
+The lifespan owns everything long-lived: the database, the broker, the shared
+subscription feeds and the background tasks (sync, demo cluster), and stops
+them in reverse order. HTTP requests are authenticated here (``Authorization:
+Bearer``); websockets in their ``connection_init`` (``api.websockets``).
+GraphiQL is served from the package's own static files, with no network access.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from importlib import resources
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
+from graphql_server.api.auth import access_for, bearer, check_exposure, tokens_required
 from graphql_server.api.context import Context, Services
+from graphql_server.api.fanout import Feeds
 from graphql_server.api.schema import build_schema
+from graphql_server.api.sharing import SharedStreams
+from graphql_server.api.websockets import LegacyWSHandler, TransportWSHandler, admit
 from graphql_server.broker import Broker, InProcessBroker
 from graphql_server.errors import GraphQLServerError
+from graphql_server.metrics import Metrics
+from graphql_server.registry import Registry, Source
 from graphql_server.settings import Settings
 from graphql_server.store import Store
+from graphql_server.store.identity import secrets_for, server_id_for
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +50,60 @@ log = logging.getLogger(__name__)
 Component = Callable[[Services], AbstractAsyncContextManager[Any]]
 
 
+def _graphiql_page() -> str:
+    return (resources.files("graphql_server") / "static" / "graphiql" / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def _error_response(status: int, message: str, code: str, **headers: str) -> Response:
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends GraphQL messages as text frames, which browser clients require."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        await self.send_text(orjson.dumps(message).decode())
+
+    async def send_text(self, text: str) -> None:
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLEndpoint(GraphQL[Context, None]):
     """strawberry's ASGI view bound to this process's services."""
 
-    def __init__(self, services_getter: Callable[[], Services], **kwargs: Any) -> None:
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = TextWebSocketAdapter
+
+    def __init__(
+        self, services_getter: Callable[[], Services], settings: Settings, **kwargs: Any
+    ) -> None:
         self._services = services_getter
+        self._settings = settings
+        self._page = _graphiql_page()
         super().__init__(**kwargs)
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(services=self._services(), request=request, response=response)
+        access = None
+        if scope_type(request) == "http":
+            access = access_for(self._settings, bearer(request.headers.get("authorization")))
+        return Context(services=self._services(), request=request, response=response, access=access)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType:
+        admit(context)
+        acknowledged: UnsetType = UNSET  # an ack without payload
+        return acknowledged
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(self._page)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -51,18 +112,34 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
+        if self._refused(request):
+            response = _error_response(
+                401,
+                "a valid bearer token is required",
+                "UNAUTHENTICATED",
+                **{"www-authenticate": "Bearer"},
+            )
+            await response(scope, receive, send)
+            return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self.run(request)
         except HTTPException as exc:
             # Malformed requests get a GraphQL-shaped error, not a bare text body.
-            body = {
-                "data": None,
-                "errors": [{"message": exc.reason, "extensions": {"code": "BAD_INPUT"}}],
-            }
-            response = Response(
-                orjson.dumps(body), status_code=exc.status_code, media_type="application/json"
-            )
+            response = _error_response(exc.status_code, exc.reason, "BAD_INPUT")
         await response(scope, receive, send)
+
+    def _refused(self, request: Request) -> bool:
+        """Without a valid token (when tokens are set) only the GraphiQL page is served."""
+        if not tokens_required(self._settings):
+            return False
+        if access_for(self._settings, bearer(request.headers.get("authorization"))) is not None:
+            return False
+        return not self.should_render_graphql_ide(self.request_adapter_class(request))
+
+
+def scope_type(request: Any) -> str:
+    return str(request.scope["type"])
 
 
 def create_app(
@@ -71,33 +148,54 @@ def create_app(
     broker: Broker | None = None,
     components: tuple[Component, ...] = (),
 ) -> Starlette:
+    check_exposure(settings)
     state: dict[str, Services] = {}
 
     def services() -> Services:
         return state["services"]
 
-    schema = build_schema(settings)
+    metrics = Metrics(settings)
+    schema = build_schema(settings, metrics.operations)
     graphql = GraphQLEndpoint(
         services,
+        settings,
         schema=schema,
         graphql_ide="graphiql",
         keep_alive=True,
-        keep_alive_interval=15,
+        keep_alive_interval=settings.keep_alive_interval,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         allowed_origins=settings.allowed_origins,
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = await Store.open(settings.effective_database_url())
+        store = await Store.open(
+            settings.effective_database_url(),
+            secrets=secrets_for(settings),
+            server_id=server_id_for(settings),
+        )
         bus = broker or InProcessBroker()
         await bus.start()
-        state["services"] = Services(settings=settings, store=store, broker=bus)
+        feeds = Feeds()
+        streams = SharedStreams(schema, settings.max_tokens)
+        state["services"] = Services(
+            settings=settings,
+            store=store,
+            broker=bus,
+            feeds=feeds,
+            streams=streams,
+            registry=await load_registry(store),
+        )
         app.state.services = state["services"]
+        parts: list[object] = []  # what the components yielded (e.g. the SyncService)
+        app.state.parts = parts
+        metrics.attach(state["services"], parts)
         try:
-            async with _started(components, state["services"]):
+            async with _started(components, state["services"], parts):
                 yield
         finally:
+            await streams.close()
+            await feeds.close()
             await bus.stop()
             await store.close()
 
@@ -123,18 +221,35 @@ def create_app(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount("/static", StaticFiles(packages=[("graphql_server", "static")]), name="static"),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
         ],
         lifespan=lifespan,
     )
 
 
+async def load_registry(store: Store) -> Registry:
+    """Built-in models plus every model imported before, as they were imported."""
+    registry = Registry.with_builtins()
+    documents = await store.registry.documents()
+    if documents:
+        result = registry.load_many(documents, source=Source.IMPORTED)
+        for rejection in result.rejected:
+            log.warning("a stored model no longer loads: %s", rejection.message)
+    return registry
+
+
 @asynccontextmanager
-async def _started(components: tuple[Component, ...], services: Services) -> AsyncIterator[None]:
+async def _started(
+    components: tuple[Component, ...], services: Services, parts: list[object]
+) -> AsyncIterator[None]:
     if not components:
         yield
         return
     first, rest = components[0], components[1:]
-    async with first(services), _started(rest, services):
-        yield
+    async with first(services) as part:
+        parts.append(part)
+        async with _started(rest, services, parts):
+            yield

@@ -1,4 +1,4 @@
-"""The ``graphql-server`` command: serve, migrate, export-schema.
+"""The ``graphql-server`` command: serve, agent, migrate, rotate-key, simulate, export-schema.
 
 Settings are built here once, from flags and ``GRAPHQL_SERVER_*`` variables,
 and passed down explicitly.
@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ import uvicorn
 from graphql_server.errors import GraphQLServerError
 from graphql_server.logs import configure_logging
 from graphql_server.settings import Settings, describe
+from graphql_server.snapshot import command as snapshot_command
 
 log = logging.getLogger("graphql_server")
 
@@ -54,6 +56,20 @@ def _add_settings(parser: argparse.ArgumentParser, names: Sequence[str]) -> None
 
 SERVE_OPTIONS = [f.name for f in dataclasses.fields(Settings)]
 STORE_OPTIONS = ["database_url", "data_dir", "log_level", "log_format"]
+AGENT_OPTIONS = [
+    "log_level",
+    "log_format",
+    "kubeconfig",
+    "contexts",
+    "include_resources",
+    "exclude_resources",
+    "store_secret_values",
+    "nats_url",
+    "nats_prefix",
+    "lease_ttl",
+    "nats_outbox_mb",
+    "nats_operation_retention",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +96,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--kubeconfig-out", type=Path, default=None, help="Write a kubeconfig for it here."
     )
     simulate.add_argument("--log-level", default="INFO", help="Logging level.")
+    rotate = commands.add_parser(
+        "rotate-key", help="Re-encrypt every credential under a new secret key."
+    )
+    _add_settings(rotate, [*STORE_OPTIONS, "secret_key"])
+    rotate.add_argument(
+        "--new-key", default=None, help="The new key (32 bytes, base64 or hex); default: generate."
+    )
+    agent = commands.add_parser(
+        "agent",
+        help="Run discovery alone, publishing to NATS JetStream (no database, no API).",
+    )
+    _add_settings(agent, AGENT_OPTIONS)
+    snapshot_command.add_parser(commands)
     export = commands.add_parser("export-schema", help="Write the GraphQL SDL.")
     export.add_argument("--output", type=Path, default=SCHEMA_PATH, help="Where to write it.")
     return parser
@@ -99,11 +128,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return export_schema(args.output)
         if args.command == "simulate":
             return simulate(args)
+        if args.command == "snapshot":
+            return snapshot_command.run(args)
         settings = _settings(args)
         configure_logging(settings.log_level, settings.log_format)
         if args.command == "migrate":
             asyncio.run(migrate(settings))
             return 0
+        if args.command == "rotate-key":
+            return asyncio.run(rotate_key(settings, args.new_key))
+        if args.command == "agent":
+            return agent(settings)
         return serve(settings)
     except GraphQLServerError as exc:
         print(f"graphql-server: {exc.message}", file=sys.stderr)
@@ -127,11 +162,37 @@ async def migrate(settings: Settings) -> None:
     log.info("migrations applied")
 
 
+async def rotate_key(settings: Settings, new_key: str | None) -> int:
+    """Re-seal every credential; a key file is replaced only once the database is done."""
+    from graphql_server.crypto import SecretBox, encode_key, generate_key, key_id, parse_key
+    from graphql_server.store import Store
+    from graphql_server.store.identity import install_staged_key, secret_box_for, stage_key
+
+    old = secret_box_for(settings)
+    key = parse_key(new_key) if new_key else generate_key()
+    from_file = not settings.secret_key
+    if from_file:
+        stage_key(settings, key)
+    store = await Store.open(settings.effective_database_url(), secrets=old)
+    try:
+        count = await store.credentials.rotate(old, SecretBox(key))
+    finally:
+        await store.close()
+    print(f"re-encrypted {count} credential(s) under key {key_id(key)}")
+    if from_file:
+        print(f"the new key is in {install_staged_key(settings)}")
+    elif new_key:
+        print("set GRAPHQL_SERVER_SECRET_KEY to the new key before the next start")
+    else:
+        print(f"set GRAPHQL_SERVER_SECRET_KEY={encode_key(key)} before the next start")
+    return 0
+
+
 def serve(settings: Settings) -> int:
     from graphql_server.app import create_app
-    from graphql_server.components import serve_components
+    from graphql_server.components import serve_broker, serve_components
 
-    app = create_app(settings, components=serve_components(settings))
+    app = create_app(settings, broker=serve_broker(settings), components=serve_components(settings))
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -145,6 +206,26 @@ def serve(settings: Settings) -> int:
     url = f"http://{_display_host(settings.host)}:{settings.port}/graphql"
     log.info("serving GraphQL at %s (open it in a browser for GraphiQL)", url)
     server.run()
+    return 0
+
+
+def agent(settings: Settings) -> int:
+    """Discovery alone: watch the clusters (under their leases), publish to NATS."""
+    from graphql_server.components import agent_for
+    from graphql_server.sync.agent import run_agent
+
+    running = agent_for(settings)
+
+    async def until_signalled() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await run_agent(running)
+
+    asyncio.run(until_signalled())
     return 0
 
 

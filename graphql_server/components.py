@@ -13,10 +13,15 @@ from contextlib import asynccontextmanager
 
 from graphql_server.api.context import Services
 from graphql_server.app import Component
+from graphql_server.broker import Broker
+from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.errors import ConfigurationError
 from graphql_server.kube.config import kubeconfig_contexts, running_in_cluster
 from graphql_server.settings import Settings
 from graphql_server.simulator import SimulatedCluster
+from graphql_server.store.identity import server_id_for
+from graphql_server.sync.agent import Agent
+from graphql_server.sync.scaleout import ScaleOutOptions, ScaleOutSyncService, holder_name
 from graphql_server.sync.service import SyncService, sync_options
 from graphql_server.sync.supervisor import ClusterSource
 
@@ -51,13 +56,55 @@ def cluster_sources(settings: Settings) -> list[ClusterSource]:
 
 def sync_component(settings: Settings, extra: list[ClusterSource] | None = None) -> Component:
     @asynccontextmanager
-    async def component(services: Services) -> AsyncIterator[None]:
+    async def component(services: Services) -> AsyncIterator[SyncService]:
         sources = cluster_sources(settings) + list(extra or ())
         options = sync_options(settings)
-        async with SyncService(services.store, services.broker, options, sources):
-            yield
+        if isinstance(services.broker, NatsBroker):
+            async with ScaleOutSyncService(
+                services.store,
+                services.broker,
+                options,
+                sources,
+                scale_out=scale_out_options(settings),
+                holder=holder_name(f"serve {server_id_for(settings)}"),
+            ) as scaled:
+                yield scaled
+            return
+        async with SyncService(services.store, services.broker, options, sources) as service:
+            yield service  # the app's metrics read it
 
     return component
+
+
+def scale_out_options(settings: Settings) -> ScaleOutOptions:
+    return ScaleOutOptions(
+        prefix=settings.nats_prefix,
+        lease_ttl=settings.lease_ttl,
+        operation_retention=settings.nats_operation_retention,
+        outbox_bytes=settings.nats_outbox_mb * 1024 * 1024,
+    )
+
+
+def serve_broker(settings: Settings) -> Broker | None:
+    """The NATS JetStream broker when ``--nats-url`` is given (else the app's in-process one)."""
+    if not settings.nats_url:
+        return None
+    options = NatsOptions(
+        prefix=settings.nats_prefix,
+        outbox_bytes=settings.nats_outbox_mb * 1024 * 1024,
+        event_retention=settings.nats_event_retention,
+    )
+    return NatsBroker(settings.nats_url, options, name=f"graphql-server {server_id_for(settings)}")
+
+
+def agent_for(settings: Settings) -> Agent:
+    """The discovery agent of ``graphql-server agent``."""
+    if not settings.nats_url:
+        raise ConfigurationError("the agent publishes to NATS: pass --nats-url")
+    sources = cluster_sources(settings)
+    if not sources:
+        raise ConfigurationError("the agent has no cluster to watch: pass --kubeconfig")
+    return Agent(settings.nats_url, sources, sync_options(settings), scale_out_options(settings))
 
 
 def demo_components(settings: Settings) -> tuple[Component, ...]:

@@ -57,6 +57,12 @@ class StoreUnavailable(GraphQLServerError):
     code = "STORE_UNAVAILABLE"
 
 
+class BrokerUnavailable(GraphQLServerError):
+    """The message broker (NATS) cannot be reached or refused a request."""
+
+    code = "BROKER_UNAVAILABLE"
+
+
 class KubernetesError(GraphQLServerError):
     """A Kubernetes API call failed; ``status`` is the HTTP status (0 for transport errors)."""
 

@@ -8,6 +8,7 @@ can encode them. Nothing here performs I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -65,3 +66,36 @@ class Missed:
 
     topic: str
     dropped: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionEvent:
+    """A connection was created, changed, moved to another status or deleted.
+
+    ``type`` is ``CREATED``, ``UPDATED``, ``STATUS_CHANGED`` or ``DELETED``;
+    ``previous_status`` is set for status changes. Statuses are the lifecycle's values.
+    """
+
+    type: str
+    connection_id: str
+    kind: str
+    status: str
+    server_id: str
+    previous_status: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of the event log (the notification centre); never holds a secret."""
+
+    id: int
+    at: datetime
+    severity: str
+    actor: str
+    category: str
+    subject_type: str
+    subject_id: str
+    subject_name: str
+    message: str
+    server_id: str
+    details: dict[str, Any] = field(default_factory=dict)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 from graphql_server.errors import ConfigurationError
 
 ENV_PREFIX = "GRAPHQL_SERVER_"
+_SERVER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_NATS_PREFIX = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 def default_data_dir(environ: Mapping[str, str]) -> Path:
@@ -30,7 +33,9 @@ def default_data_dir(environ: Mapping[str, str]) -> Path:
 
 
 def _opt(default: Any, help: str, *, flag: str | None = None, secret: bool = False) -> Any:
-    return field(default=default, metadata={"help": help, "flag": flag, "secret": secret})
+    return field(
+        default=default, repr=not secret, metadata={"help": help, "flag": flag, "secret": secret}
+    )
 
 
 def _opt_list(flag: str, help: str) -> Any:
@@ -54,20 +59,18 @@ class Settings:
     log_format: str = _opt("text", "Log format: text or json.")
     kubeconfig: Path | None = _opt(None, "Kubeconfig file whose contexts are synced.")
     contexts: tuple[str, ...] = _opt_list(
-        "--context",
-        "Kubeconfig contexts to connect (repeatable; default: the current context)."
+        "--context", "Kubeconfig contexts to connect (repeatable; default: the current context)."
     )
     demo: bool = _opt(False, "Start a simulated cluster in-process, seed it and sync it.")
     demo_objects: int = _opt(2000, "Objects seeded into the demo cluster.")
     demo_churn: float = _opt(2.0, "Demo cluster churn in events per second.")
     include_resources: tuple[str, ...] = _opt_list(
-        "--include-resource",
-        "Resource types to sync, as plural.group (repeatable; default: all)."
+        "--include-resource", "Resource types to sync, as plural.group (repeatable; default: all)."
     )
     exclude_resources: tuple[str, ...] = _opt_list(
         "--exclude-resource",
         "Resource types not to sync, as plural.group (repeatable; "
-        "default: events, events.events.k8s.io, leases.coordination.k8s.io)."
+        "default: events, events.events.k8s.io, leases.coordination.k8s.io).",
     )
     store_secret_values: bool = _opt(
         False, "Store the values of Kubernetes Secrets (default: keys only)."
@@ -78,7 +81,57 @@ class Settings:
     max_tokens: int = _opt(4000, "Most tokens allowed in one GraphQL document.")
     allowed_origins: tuple[str, ...] = _opt_list(
         "--allowed-origin",
-        "Origins allowed to open websockets (repeatable; default: same origin only)."
+        "Origins allowed to open websockets (repeatable; default: same origin only).",
+    )
+    server_id: str | None = _opt(
+        None,
+        "Identity of this server instance, which owns its connections "
+        "(default: generated on first start and kept in the data directory).",
+    )
+    secret_key: str | None = _opt(
+        None,
+        "Key sealing credential secrets: 32 bytes as base64 or hex; 'new,old' while rotating "
+        "(default: the key file secret.key in the data directory, created on first start).",
+        secret=True,
+    )
+    auth_token: str | None = _opt(
+        None, "Bearer token granting full access (queries, mutations, subscriptions).", secret=True
+    )
+    read_token: str | None = _opt(
+        None, "Bearer token granting read-only access (no mutations).", secret=True
+    )
+    insecure: bool = _opt(
+        False, "Allow listening on a non-loopback address without an access token."
+    )
+    keep_alive_interval: float = _opt(
+        15.0, "Seconds between keep-alive messages on idle websockets."
+    )
+    nats_url: str | None = _opt(
+        None,
+        "NATS server URL (comma-separated for a cluster): events go through JetStream and "
+        "the store is written from the operations stream (agents, several replicas).",
+        secret=True,
+    )
+    nats_prefix: str = _opt(
+        "gs", "Prefix of this deployment's NATS streams, subjects and lease bucket."
+    )
+    lease_ttl: float = _opt(
+        10.0,
+        "Seconds a cluster's or the store writer's lease lasts unrenewed: a holder that "
+        "dies is replaced within this.",
+    )
+    nats_outbox_mb: int = _opt(
+        64,
+        "MiB of publishes kept until NATS acknowledges them; beyond it, publishers "
+        "(watch loops, the writer) wait.",
+    )
+    nats_event_retention: float = _opt(
+        3600.0, "Seconds the event streams keep events (how long a replica may be away)."
+    )
+    nats_operation_retention: float = _opt(
+        86400.0,
+        "Seconds the operations stream keeps operations (how long the store writer may be "
+        "away and catch up).",
     )
 
     @classmethod
@@ -118,6 +171,19 @@ class Settings:
         for name in ("max_query_depth", "max_aliases", "max_tokens", "demo_objects"):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be positive")
+        if self.server_id is not None and not _SERVER_ID.fullmatch(self.server_id):
+            raise ConfigurationError("server id must be 1-64 letters, digits, '.', '_' or '-'")
+        if self.keep_alive_interval <= 0:
+            raise ConfigurationError("keep alive interval must be positive")
+        if not _NATS_PREFIX.fullmatch(self.nats_prefix):
+            raise ConfigurationError("the NATS prefix must be 1-32 letters, digits, '_' or '-'")
+        if self.lease_ttl < 1:
+            raise ConfigurationError("the lease TTL must be at least 1 second")
+        for name in ("nats_outbox_mb", "nats_event_retention", "nats_operation_retention"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{name.replace('_', ' ')} must be positive")
+        if self.auth_token is not None and self.auth_token == self.read_token:
+            raise ConfigurationError("the read-only token must differ from the full-access token")
 
     def effective_data_dir(self, environ: Mapping[str, str] | None = None) -> Path:
         if self.data_dir is not None:

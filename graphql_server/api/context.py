@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from graphql_server.api.auth import Access
+from graphql_server.api.fanout import Feeds
+from graphql_server.api.fingerprints import Fingerprints
+from graphql_server.api.sharing import SharedStreams
 from graphql_server.broker import Broker
+from graphql_server.registry import Registry
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 
@@ -17,6 +22,13 @@ class Services:
     settings: Settings
     store: Store
     broker: Broker
+    feeds: Feeds | None = None  # shared subscription feeds, owned by the app lifespan
+    streams: SharedStreams | None = None  # shared subscription executions, likewise
+    registry: Registry = field(default_factory=Registry.with_builtins)
+    fingerprints: Fingerprints = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.fingerprints = Fingerprints(self.registry)
 
 
 @dataclass(slots=True)
@@ -26,6 +38,8 @@ class Context:
     services: Services
     request: Any = None
     response: Any = None
+    access: Access | None = None  # what the client's token grants (None: no valid token)
+    connection_params: dict[str, Any] | None = None  # websocket connection_init payload
 
     @property
     def store(self) -> Store:

@@ -15,6 +15,7 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from graphql_server.errors import GraphQLServerError
 
@@ -36,6 +37,10 @@ def present(error: GraphQLError) -> GraphQLError:
         return error
     if isinstance(original, GraphQLError):
         return present(original)
+    if isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
+        # e.g. a query sent over the subscriptions-only graphql-ws protocol
+        error.extensions = {**(error.extensions or {}), "code": "BAD_INPUT"}
+        return error
     log.error(
         "unexpected error in %s", ".".join(str(p) for p in error.path or ()), exc_info=original
     )
@@ -60,8 +65,9 @@ class ErrorPresentation(SchemaExtension):
             return
         context = self.execution_context
         result = context.result
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [present(e) for e in result.errors]
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [present(e) for e in errors]
         elif context.pre_execution_errors:
             context.pre_execution_errors = [present(e) for e in context.pre_execution_errors]
 

@@ -16,18 +16,26 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import Schema
 from strawberry.extensions import (
     MaxTokensLimiter,
-    ParserCache,
     SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graphql_server.api.auth import AccessControl
+from graphql_server.api.connection_mutations import ConnectionMutation
+from graphql_server.api.connection_queries import ConnectionQuery
+from graphql_server.api.connection_subscriptions import ConnectionSubscription
 from graphql_server.api.errors import ErrorPresentation
+from graphql_server.api.execution import PlainObjectsExecutor
 from graphql_server.api.mutations import Mutation
+from graphql_server.api.operation_metrics import OperationMetrics
+from graphql_server.api.parsing import ReportingParserCache
 from graphql_server.api.queries import Query
+from graphql_server.api.registry_schema import RegistryMutation, RegistryQuery
 from graphql_server.api.subscriptions import Subscription
 from graphql_server.settings import Settings
 
@@ -52,7 +60,9 @@ def _rules_extension(rules: tuple[type[ASTValidationRule], ...]) -> Callable[[],
     return ValidationRules
 
 
-def build_schema(settings: Settings | None = None) -> Schema:
+def build_schema(
+    settings: Settings | None = None, operations: OperationMetrics | None = None
+) -> Schema:
     settings = settings or Settings()
     rules: tuple[type[ASTValidationRule], ...] = (
         depth_rule(settings.max_query_depth, None, None),
@@ -63,17 +73,22 @@ def build_schema(settings: Settings | None = None) -> Schema:
     max_tokens = settings.max_tokens
     extensions: list[Callable[[], SchemaExtension]] = [
         ErrorPresentation,
+        AccessControl,
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ReportingParserCache(maxsize=CACHE_SIZE),
         _rules_extension(rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
     ]
+    if operations is not None:
+        # First, so it leaves last and counts errors as ErrorPresentation shows them.
+        extensions.insert(0, operations.extension)
     return InventorySchema(
-        query=Query,
-        mutation=Mutation,
-        subscription=Subscription,
+        query=merge_types("Query", (Query, RegistryQuery, ConnectionQuery)),
+        mutation=merge_types("Mutation", (Mutation, RegistryMutation, ConnectionMutation)),
+        subscription=merge_types("Subscription", (Subscription, ConnectionSubscription)),
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=PlainObjectsExecutor,
     )
 
 

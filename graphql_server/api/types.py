@@ -1,15 +1,24 @@
-"""Object types of the inventory: clusters, sync status, resources, pages."""
+"""Object types of the inventory: clusters, sync status, resources, pages, facets.
+
+Types are built from store records and rows; the only resolvers that reach the
+store are those that follow links (``owners``, ``children``, ``totalCount``,
+``Cluster.sync``), and the resource links go through the operation's batched
+``Loaders``.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
+from graphql_server.api.loaders import Loaders
+from graphql_server.api.registry_types import Component
 from graphql_server.store.clusters import ClusterRecord, KindSyncRecord
+from graphql_server.store.resources import ResourceQuery
 
 
 @strawberry.enum(description="Where the sync of a cluster or resource type stands.")
@@ -112,9 +121,47 @@ class Resource:
     status: JSON | None
     created_at: datetime | None
     updated_at: datetime
+    component: Component = strawberry.field(
+        description="The component this resource is: model, display name, icon and colours. "
+        "Resolved from the registry when the resource is read, never copied into the "
+        "stored row, so registry changes show at once."
+    )
+    loaders: strawberry.Private[Loaders | None] = None
+
+    @strawberry.field(
+        description="The resources named in ownerReferences that the inventory holds "
+        "(a Pod's ReplicaSet, a ReplicaSet's Deployment)."
+    )
+    async def owners(self, info: strawberry.Info) -> list[Resource]:
+        loaders = self._loaders(info)
+        references: list[Any] = list(cast(list[Any], self.owner_references) or ())
+        uids = [str(r["uid"]) for r in references if isinstance(r, dict) and r.get("uid")]
+        rows = await loaders.resources.load_many([(str(self.cluster_id), uid) for uid in uids])
+        return [Resource.from_row(row, loaders) for row in rows if row is not None]
+
+    @strawberry.field(
+        description="The resources whose ownerReferences name this one (a Deployment's "
+        "ReplicaSets, a ReplicaSet's Pods), ordered by kind and name."
+    )
+    async def children(
+        self, info: strawberry.Info, kinds: list[str] | None = None
+    ) -> list[Resource]:
+        loaders = self._loaders(info)
+        rows = await loaders.children.load((str(self.cluster_id), self.namespace or "", self.uid))
+        wanted = set(kinds or ())
+        return [Resource.from_row(r, loaders) for r in rows if not wanted or r["kind"] in wanted]
+
+    def _loaders(self, info: strawberry.Info) -> Loaders:
+        if self.loaders is None:
+            self.loaders = Loaders(info.context.store, info.context.services.fingerprints)
+        return self.loaders
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Resource:
+    def from_row(cls, row: dict[str, Any], loaders: Loaders) -> Resource:
+        namespace = row["namespace"] or None
+        component = loaders.fingerprints.component(
+            row["api_version"], row["kind"], namespace is not None
+        )
         return cls(
             id=strawberry.ID(row["id"]),
             cluster_id=strawberry.ID(row["cluster_id"]),
@@ -122,7 +169,7 @@ class Resource:
             api_version=row["api_version"],
             kind=row["kind"],
             name=row["name"],
-            namespace=row["namespace"] or None,
+            namespace=namespace,
             resource_version=row["resource_version"],
             labels=JSON(row["labels"] or {}),
             annotations=JSON(row["annotations"] or {}),
@@ -131,6 +178,8 @@ class Resource:
             status=row["status"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            component=component,
+            loaders=loaders,
         )
 
 
@@ -150,7 +199,12 @@ class ResourceEdge:
 class ResourceConnection:
     edges: list[ResourceEdge]
     page_info: PageInfo
-    total_count: int
+    query: strawberry.Private[ResourceQuery]
+
+    @strawberry.field(description="Resources matching the filter, on all pages.")
+    async def total_count(self, info: strawberry.Info) -> int:
+        count: int = await info.context.store.resources.count(self.query)
+        return count
 
 
 @strawberry.enum
@@ -164,3 +218,43 @@ class ResourceEventType(Enum):
 class ResourceEvent:
     type: ResourceEventType
     resource: Resource
+
+
+@strawberry.type(description="How many resources share one value (a kind, a namespace, a cluster).")
+class SummaryCount:
+    key: str = strawberry.field(
+        description="The value counted; the empty string stands for cluster-scoped resources "
+        "when counting by namespace."
+    )
+    count: int
+
+
+Group = tuple[str, str, str, str, int]  # cluster id, namespace, apiVersion, kind, count
+
+
+@strawberry.type(
+    description="Counts of the resources matching a filter, by kind, namespace and cluster."
+)
+class ResourceSummary:
+    total: int
+    by_kind: list[SummaryCount]
+    by_namespace: list[SummaryCount]
+    by_cluster: list[SummaryCount]
+    # Counts per (cluster, namespace, apiVersion, kind), from which every dimension is
+    # folded (``api.summaries.DIMENSIONS``). A dimension that needs more than these
+    # columns, such as counts by component model, is a resolver on this type that maps
+    # each group's (apiVersion, kind) through the registry and folds the counts.
+    groups: strawberry.Private[tuple[Group, ...]] = ()
+
+
+@strawberry.type(description="One value of a label key and how many resources carry it.")
+class LabelValue:
+    value: str
+    count: int
+
+
+@strawberry.type(description="A label key in use, with its values.")
+class LabelKey:
+    key: str
+    count: int = strawberry.field(description="Resources carrying the key, whatever its value.")
+    values: list[LabelValue]

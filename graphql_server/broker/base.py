@@ -10,13 +10,28 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections import deque
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 
 from graphql_server.events import Missed
 
 DEFAULT_MAILBOX = 1000
+
+
+class Overflows:
+    """Mailboxes that overflowed and the messages they dropped, by mailbox name.
+
+    Process-wide, like the process's memory; written only when a subscriber is too
+    slow, read by the metrics.
+    """
+
+    def __init__(self) -> None:
+        self.subscribers: Counter[str] = Counter()
+        self.messages: Counter[str] = Counter()
+
+
+OVERFLOWS = Overflows()
 
 
 class Subscription:
@@ -37,6 +52,9 @@ class Subscription:
         if self._closed:
             return
         if len(self._queue) >= self.maxsize:
+            if not self.total_dropped:
+                OVERFLOWS.subscribers[self.topic] += 1
+            OVERFLOWS.messages[self.topic] += len(self._queue) + 1
             self._dropped += len(self._queue) + 1
             self.total_dropped += len(self._queue) + 1
             self._queue.clear()

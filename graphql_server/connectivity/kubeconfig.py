@@ -20,7 +20,7 @@ import yaml
 
 from graphql_server.errors import BadInput
 
-__all__ = ["KubernetesTarget", "target_from_credential"]
+__all__ = ["KubernetesTarget", "context_names", "target_from_credential"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +141,24 @@ def target_from_credential(
     raise BadInput(
         f"unknown Kubernetes credential type {credential_type!r}", field="credentialType"
     )
+
+
+def context_names(text: str) -> list[str]:
+    """The names of an inline kubeconfig's contexts, the current one first."""
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise BadInput("kubeconfig is not valid YAML or JSON", field="kubeconfig") from None
+    if not isinstance(config, Mapping):
+        raise BadInput("kubeconfig is not a mapping", field="kubeconfig")
+    entries = config.get("contexts")
+    names = [
+        str(entry["name"])
+        for entry in (entries if isinstance(entries, list) else [])
+        if isinstance(entry, Mapping) and entry.get("name")
+    ]
+    current = config.get("current-context")
+    if current in names:
+        names.remove(current)
+        names.insert(0, str(current))
+    return names

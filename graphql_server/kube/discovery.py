@@ -101,8 +101,13 @@ async def group_types(client: KubeClient, group: str, version: str) -> list[Reso
     return _types(group, version, await client.get(path))
 
 
-async def discover(client: KubeClient, type_filter: TypeFilter) -> list[ResourceType]:
-    """Every resource type to watch, in a stable order."""
+async def discover(
+    client: KubeClient,
+    type_filter: TypeFilter,
+    *,
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = log,
+) -> list[ResourceType]:
+    """Every resource type to watch, in a stable order; ``logger`` names the cluster."""
     groups = await client.get("/apis")
     versions: list[tuple[str, str]] = [("", "v1")]
     for group in groups.get("groups") or []:
@@ -118,7 +123,9 @@ async def discover(client: KubeClient, type_filter: TypeFilter) -> list[Resource
     for (group, version), result in zip(versions, results, strict=True):
         if isinstance(result, KubernetesError):
             # An aggregated API that is down must not hide the rest.
-            log.warning("discovery of %s/%s failed: %s", group or "core", version, result.message)
+            logger.warning(
+                "discovery of %s/%s failed: %s", group or "core", version, result.message
+            )
             continue
         if isinstance(result, BaseException):
             raise result

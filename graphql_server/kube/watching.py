@@ -14,6 +14,7 @@ import asyncio
 import logging
 import random
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -81,6 +82,8 @@ class Reflector:
         sink: WatchSink,
         options: WatchOptions | None = None,
         resume_version: str | None = None,
+        relist_reason: str = "initial",
+        log_context: Mapping[str, str] | None = None,
     ) -> None:
         self.client = client
         self.type = resource_type
@@ -88,7 +91,13 @@ class Reflector:
         self.options = options or WatchOptions()
         self.resource_version = resume_version or None
         self.relists = 0
+        self.relist_reasons: Counter[str] = Counter()  # why each relist happened
         self.restarts: Counter[str] = Counter()
+        self._relist_reason = relist_reason
+        # Every line about this loop names its cluster (when given) and type.
+        self.log = logging.LoggerAdapter(
+            log, {**(log_context or {}), "resource_type": resource_type.name}
+        )
 
     async def run(self) -> None:
         backoff = Backoff(self.options.backoff_initial, self.options.backoff_max)
@@ -98,6 +107,7 @@ class Reflector:
                     self.sink.report("SYNCING")
                     self.resource_version = await self.list()
                     self.relists += 1
+                    self.relist_reasons[self._relist_reason] += 1
                 self.sink.report("SYNCED")
                 progressed = await self.watch()
                 self.restarts["ended"] += 1
@@ -108,8 +118,9 @@ class Reflector:
                     await asyncio.sleep(backoff.next_delay())
             except ResourceExpired:
                 self.restarts["expired"] += 1
-                log.info("%s: resource version expired, relisting", self.type.name)
+                self.log.info("%s: resource version expired, relisting", self.type.name)
                 self.resource_version = None
+                self._relist_reason = "expired"
                 self.sink.report("SYNCING", reason="expired")
             except KubernetesError as exc:
                 reason = _reason(exc)
@@ -119,14 +130,16 @@ class Reflector:
                 )
                 if exc.status == 0:
                     # A dropped connection is routine: resume from the last version seen.
-                    log.info("%s: %s; resuming in %.1fs", self.type.name, exc.message, delay)
+                    self.log.info("%s: %s; resuming in %.1fs", self.type.name, exc.message, delay)
                 else:
                     self.sink.report("DEGRADED", exc.message, reason=reason)
-                    log.warning("%s: %s; retrying in %.1fs", self.type.name, exc.message, delay)
+                    self.log.warning(
+                        "%s: %s; retrying in %.1fs", self.type.name, exc.message, delay
+                    )
                 await asyncio.sleep(delay)
             except TimeoutError:
                 self.restarts["stalled"] += 1
-                log.info("%s: watch idle too long, reconnecting", self.type.name)
+                self.log.info("%s: watch idle too long, reconnecting", self.type.name)
                 self.sink.report("SYNCED", reason="stalled")
                 await asyncio.sleep(backoff.next_delay())
 
@@ -142,7 +155,7 @@ class Reflector:
             except ResourceExpired:
                 if token is None:
                     raise
-                log.info("%s: continue token expired, restarting the list", self.type.name)
+                self.log.info("%s: continue token expired, restarting the list", self.type.name)
                 uids.clear()
                 token = None
                 continue
@@ -186,10 +199,10 @@ class Reflector:
         try:
             event = orjson.loads(line)
         except orjson.JSONDecodeError:
-            log.warning("%s: ignoring a watch line that is not JSON", self.type.name)
+            self.log.warning("%s: ignoring a watch line that is not JSON", self.type.name)
             return False
         if not isinstance(event, dict) or not isinstance(event.get("object"), dict):
-            log.warning("%s: ignoring a malformed watch event", self.type.name)
+            self.log.warning("%s: ignoring a malformed watch event", self.type.name)
             return False
         event_type = event.get("type")
         obj: dict[str, Any] = event["object"]
@@ -206,7 +219,7 @@ class Reflector:
                 await self.sink.bookmark(self.resource_version)
             return True
         if event_type not in ("ADDED", "MODIFIED", "DELETED"):
-            log.warning("%s: ignoring watch event of type %r", self.type.name, event_type)
+            self.log.warning("%s: ignoring watch event of type %r", self.type.name, event_type)
             return False
         await self.sink.changed(event_type, obj)
         if version:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import uuid
 from typing import Any
 
 from graphql_server.simulator.objects import rfc3339
@@ -150,12 +149,17 @@ class Churn:
             self._replicasets[index] = self._replicasets[-1]
             self._replicasets.pop()
             return False
+        # A name still in use (made by an earlier churn of this cluster) is skipped: a new
+        # pod is a new object, never a replacement under an existing name.
+        pods = self.state.stores["pods"]
         self._created += 1
+        while pods.get(namespace, f"{rs_name}-c{self._created}") is not None:
+            self._created += 1
         name = f"{rs_name}-c{self._created}"
         rs_obj = replicaset.obj
         template = rs_obj.get("spec", {}).get("template", {})
         labels = dict(template.get("metadata", {}).get("labels") or {})
-        uid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        uid = self.state.new_uid()  # one sequence per cluster: never a uid already used
         obj: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "Pod",

@@ -21,11 +21,12 @@ from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
 
 from graphql_server.errors import ConfigurationError, StoreUnavailable
+from graphql_server.store.locking import migration_lock
 
 log = logging.getLogger(__name__)
 
 APP_LABEL = "inventory"
-MODELS_MODULE = "graphql_server.store.models"
+MODELS_MODULE = ["graphql_server.store.models", "graphql_server.store.connection_models"]
 MIGRATIONS_MODULE = "graphql_server.store.migrations"
 
 
@@ -81,7 +82,7 @@ def tortoise_config(url: DatabaseURL) -> dict[str, Any]:
         "connections": {url.dialect: connection},
         "apps": {
             APP_LABEL: {
-                "models": [MODELS_MODULE],
+                "models": MODELS_MODULE,
                 "migrations": MIGRATIONS_MODULE,
                 "default_connection": url.dialect,
             }
@@ -111,7 +112,8 @@ class Database:
         try:
             self._context = await Tortoise.init(config=config, _enable_global_fallback=True)
             if migrate:
-                await self._executor().migrate()
+                async with migration_lock(self.url.url, self.url.dialect):
+                    await self._executor().migrate()
         except (BaseORMException, OSError) as exc:
             await self.close()
             raise StoreUnavailable(f"cannot open the database: {_describe(exc)}") from exc

@@ -88,6 +88,10 @@ def label_predicate(params: Params, requirement: Requirement, column: str = "lab
             return present()
         case Operator.DOES_NOT_EXIST:
             return f"NOT ({present()})"
+        case Operator.EQUALS | Operator.IN if params.dialect == "postgres":
+            # Containment is what the GIN index on labels serves.
+            contained = [f"{column} @> {params.json({key: v})}" for v in requirement.values]
+            return f"({' OR '.join(contained)})" if contained else "1 = 0"
         case Operator.EQUALS | Operator.IN:
             column_value = value()
             options = ", ".join(params(v) for v in requirement.values)

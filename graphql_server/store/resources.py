@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -28,6 +28,7 @@ from graphql_server.store.dialect import (
     time_param,
     time_value,
 )
+from graphql_server.store.versions import Tombstones, predates, supersedes
 
 COLUMNS = (
     "cluster_id",
@@ -58,8 +59,11 @@ ORDERS = {
     "UPDATED_AT": "updated_at",
 }
 LOOKUP_CHUNK = 500
+NULL_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 StoredResource = dict[str, Any]
+# (cluster id, uid), or (cluster id, uid, resourceVersion the object was deleted at).
+DeleteKey = tuple[str, str] | tuple[str, str, str | None]
 
 
 def resource_id(cluster_id: str, uid: str) -> str:
@@ -126,6 +130,7 @@ class Page:
 class ResourceStore:
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.tombstones = Tombstones(database.dialect)
         dialect = database.dialect
         marks = placeholders(dialect, len(COLUMNS))
         values = ", ".join(
@@ -150,24 +155,34 @@ class ResourceStore:
     async def apply(
         self,
         upserts: Sequence[ResourceRow],
-        deletes: Sequence[tuple[str, str]],
+        deletes: Sequence[DeleteKey],
         after: Any = None,
     ) -> list[ResourceEvent]:
         """Apply one batch in one transaction; return the events it caused.
 
-        A row whose resourceVersion is already stored is skipped (no write, no
-        event), so replays and redeliveries change nothing. ``after`` is an
-        optional coroutine function called with the transaction's connection
-        before commit (sync checkpoints go there).
+        Idempotent and safe against late copies (``store.versions``): a row whose
+        resourceVersion is already stored, or older than the stored one, or not newer
+        than the version its object was deleted at, is skipped (no write, no event).
+        A delete is ``(cluster id, uid)`` or ``(cluster id, uid, resourceVersion)``;
+        with a version it leaves a newer stored row alone and leaves a tombstone.
+        ``after`` is an optional coroutine function called with the transaction's
+        connection before commit (sync checkpoints go there).
         """
         events: list[ResourceEvent] = []
         async with self.database.connection()._in_transaction() as conn:
             existing = await self._existing(conn, upserts)
+            absent = {(r.cluster_id, r.uid) for r in upserts} - set(existing)
+            deleted_at = await self.tombstones.lookup(conn, absent) if absent else {}
             changed: list[ResourceRow] = []
             for row in upserts:
-                previous = existing.get((row.cluster_id, row.uid))
-                if previous is not None and previous[0] == row.resource_version:
+                key = (row.cluster_id, row.uid)
+                previous = existing.get(key)
+                if previous is not None:
+                    if not supersedes(row.resource_version, previous[0]):
+                        continue
+                elif key in deleted_at and not supersedes(row.resource_version, deleted_at[key]):
                     continue
+                existing[key] = (row.resource_version, row.labels)
                 changed.append(row)
                 kind = ResourceEventType.ADDED if previous is None else ResourceEventType.MODIFIED
                 events.append(
@@ -181,30 +196,75 @@ class ResourceStore:
                 )
             if changed:
                 await conn.execute_many(self._upsert_sql, [self._values(r) for r in changed])
-            for stored in await self._delete(conn, deletes):
+            removals, stones = await self._deletable(conn, deletes)
+            for stored in await self._delete(conn, removals):
                 events.append(
                     ResourceEvent(
                         ResourceEventType.DELETED, stored["cluster_id"], stored["uid"], stored
                     )
                 )
+            await self.tombstones.record(conn, stones)
             if after is not None:
                 await after(conn)
         return events
 
+    async def _deletable(
+        self, conn: Any, deletes: Sequence[DeleteKey]
+    ) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+        """The keys to delete (a versioned delete older than its row is dropped) and
+        the tombstones to leave."""
+        versioned = [d for d in deletes if len(d) > 2 and d[2]]
+        stored: dict[tuple[str, str], str] = {}
+        if versioned:
+            found = await self._existing_keys(conn, [(d[0], d[1]) for d in versioned])
+            stored = {key: value[0] for key, value in found.items()}
+        removals: list[tuple[str, str]] = []
+        stones: list[tuple[str, str, str]] = []
+        for delete in deletes:
+            key = (delete[0], delete[1])
+            version = delete[2] if len(delete) > 2 else None
+            if version:
+                if key in stored and predates(version, stored[key]):
+                    continue
+                stones.append((key[0], key[1], version))
+            removals.append(key)
+        return removals, stones
+
     async def sweep(
-        self, cluster_id: str, resource_type: str, keep: Iterable[str]
+        self,
+        cluster_id: str,
+        resource_type: str,
+        keep: Iterable[str],
+        version: str | None = None,
+        after: Any = None,
     ) -> list[ResourceEvent]:
-        """Delete the rows of one cluster and type whose uid is not in ``keep``."""
+        """Delete the rows of one cluster and type whose uid is not in ``keep``.
+
+        ``version`` is the resourceVersion of the list ``keep`` came from: a row
+        changed after it (a newer version) is not the list's to judge and stays,
+        and each row swept leaves a tombstone at that version, so a sweep applied
+        again, or late, removes nothing it should not.
+        """
         stored = await self.versions(cluster_id, resource_type)
-        gone = set(stored) - set(keep)
+        kept = set(keep)
+        gone = [
+            uid
+            for uid, stored_version in stored.items()
+            if uid not in kept and not (version and predates(version, stored_version))
+        ]
         if not gone:
+            if after is not None:
+                async with self.database.connection()._in_transaction() as conn:
+                    await after(conn)
             return []
-        return await self.apply((), [(cluster_id, uid) for uid in gone])
+        return await self.apply((), [(cluster_id, uid, version) for uid in gone], after=after)
 
     async def delete_cluster(self, cluster_id: str) -> int:
         params = Params(self.dialect)
         sql = f"DELETE FROM resources WHERE cluster_id = {params(cluster_id)}"
-        count, _ = await self.database.connection().execute_query(sql, params.values)
+        async with self.database.connection()._in_transaction() as conn:
+            count, _ = await conn.execute_query(sql, params.values)
+            await self.tombstones.forget_cluster(conn, cluster_id)
         return int(count)
 
     async def versions(self, cluster_id: str, resource_type: str | None = None) -> dict[str, str]:
@@ -221,9 +281,14 @@ class ResourceStore:
     async def _existing(
         self, conn: Any, rows: Sequence[ResourceRow]
     ) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+        return await self._existing_keys(conn, [(row.cluster_id, row.uid) for row in rows])
+
+    async def _existing_keys(
+        self, conn: Any, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
         by_cluster: dict[str, list[str]] = {}
-        for row in rows:
-            by_cluster.setdefault(row.cluster_id, []).append(row.uid)
+        for cluster_id, uid in keys:
+            by_cluster.setdefault(cluster_id, []).append(uid)
         found: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
         for cluster_id, uids in by_cluster.items():
             for start in range(0, len(uids), LOOKUP_CHUNK):
@@ -316,8 +381,8 @@ class ResourceStore:
         compare = "<" if descending else ">"
         if after:
             value, pk = _decode_cursor(after, order)
-            if column in TIME_COLUMNS and value is not None:
-                value = time_param(self.dialect, time_value(value))
+            if column in TIME_COLUMNS:
+                value = time_param(self.dialect, NULL_TIME if value is None else time_value(value))
             key = self._order_key(column)
             where += (
                 f" AND ({key} {compare} {params(value)} OR "
@@ -354,6 +419,77 @@ class ResourceStore:
         )
         _, rows = await self.database.connection().execute_query(sql, params.values)
         return [dict(r) for r in rows]
+
+    async def label_counts(self, query: ResourceQuery) -> list[tuple[str, str, int]]:
+        """(key, value, number of matching resources) for every label in use, sorted."""
+        params = Params(self.dialect)
+        where = self._where(query, params)
+        if self.dialect == "sqlite":
+            pairs = "json_each(r.labels) AS l"
+        else:
+            pairs = "LATERAL jsonb_each_text(r.labels) AS l(key, value)"
+        sql = (
+            f"SELECT l.key AS key, l.value AS value, COUNT(*) AS n "
+            f"FROM (SELECT labels FROM resources WHERE {where}) AS r CROSS JOIN {pairs} "
+            "GROUP BY l.key, l.value ORDER BY l.key, l.value"
+        )
+        _, rows = await self.database.connection().execute_query(sql, params.values)
+        return [(str(r["key"]), str(r["value"]), int(r["n"])) for r in rows]
+
+    async def namespaces(self, cluster_ids: Sequence[str] = ()) -> list[str]:
+        """Namespaces in use or defined (as Namespace objects) in the given clusters."""
+        params = Params(self.dialect)
+
+        def scope() -> str:
+            if not cluster_ids:
+                return ""
+            return f"AND cluster_id IN ({', '.join(params(c) for c in cluster_ids)})"
+
+        used = f"SELECT DISTINCT namespace AS name FROM resources WHERE namespace <> '' {scope()}"
+        defined = (
+            f"SELECT name FROM resources WHERE kind = 'Namespace' AND api_version = 'v1' {scope()}"
+        )
+        sql = f"SELECT name FROM ({used} UNION {defined}) AS n ORDER BY name"
+        _, rows = await self.database.connection().execute_query(sql, params.values)
+        return [str(r["name"]) for r in rows]
+
+    async def children_of(
+        self, owners: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str], list[StoredResource]]:
+        """Resources naming each owner in their ownerReferences, in kind and name order.
+
+        ``owners`` are (cluster id, owner namespace, owner uid): a namespaced
+        owner's dependents live in its namespace, a cluster-scoped owner's
+        anywhere in its cluster. The result is keyed by (cluster id, owner uid).
+        """
+        groups: dict[tuple[str, str], list[str]] = {}
+        for cluster_id, namespace, uid in owners:
+            groups.setdefault((cluster_id, namespace), []).append(uid)
+        found: dict[tuple[str, str], list[StoredResource]] = {
+            (cluster_id, uid): [] for cluster_id, _, uid in owners
+        }
+        if self.dialect == "sqlite":
+            elements = "json_each(r.owner_references) AS o"
+            owner_uid = "json_extract(o.value, '$.uid')"
+        else:
+            elements = "LATERAL jsonb_array_elements(r.owner_references) AS o"
+            owner_uid = "(o ->> 'uid')"
+        for (cluster_id, namespace), uids in groups.items():
+            for start in range(0, len(uids), LOOKUP_CHUNK):
+                params = Params(self.dialect)
+                where = f"r.cluster_id = {params(cluster_id)}"
+                if namespace:
+                    where += f" AND r.namespace = {params(namespace)}"
+                chunk = ", ".join(params(uid) for uid in uids[start : start + LOOKUP_CHUNK])
+                sql = (
+                    f"SELECT r.*, {owner_uid} AS owner_uid FROM resources AS r "
+                    f"CROSS JOIN {elements} WHERE {where} AND {owner_uid} IN ({chunk}) "
+                    "ORDER BY r.kind, r.name, r.id"
+                )
+                _, rows = await self.database.connection().execute_query(sql, params.values)
+                for r in rows:
+                    found[(cluster_id, str(r["owner_uid"]))].append(self._stored(r))
+        return found
 
     def _where(self, query: ResourceQuery, params: Params) -> str:
         clauses = ["1 = 1"]
@@ -401,6 +537,13 @@ class ResourceStore:
         return " AND ".join(clauses)
 
     def _order_key(self, column: str) -> str:
+        if column in TIME_COLUMNS:
+            # A missing time sorts first (as 1970) on both databases, and compares (NULL
+            # would not), so keyset pages never lose such rows.
+            sentinel = f"'{NULL_TIME.isoformat()}'"
+            if self.dialect == "postgres":
+                sentinel = f"TIMESTAMPTZ {sentinel}"
+            return f"COALESCE({_quote(column)}, {sentinel})"
         return _quote(column)
 
     def _order_value(self, row: Any, column: str) -> Any:

@@ -14,8 +14,8 @@ from graphql_server.kube.discovery import CRD_TYPE, ResourceType, TypeFilter, di
 from graphql_server.kube.watching import Reflector, WatchOptions
 from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.rows import to_row
-from graphql_server.sync.status import SyncTracker
-from graphql_server.sync.writer import Checkpoint, Delete, Sweep, Upsert, Writer
+from graphql_server.sync.sinks import OperationSink, ProgressSink
+from graphql_server.sync.writer import Checkpoint, Delete, Sweep, Upsert
 from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,8 @@ class ClusterSync:
         self,
         cluster_id: str,
         client: KubeClient,
-        writer: Writer,
-        tracker: SyncTracker,
+        writer: OperationSink,
+        tracker: ProgressSink,
         options: SyncOptions,
         resume: dict[str, str],
         counts: dict[str, int],
@@ -92,6 +92,7 @@ class ClusterSync:
         self.reflectors: dict[str, tuple[Reflector, asyncio.Task[None]]] = {}
         self._rediscovery: asyncio.Task[None] | None = None
         self._rediscover_again = False
+        self.log = logging.LoggerAdapter(log, {"cluster_id": cluster_id})
 
     def row(self, resource_type: ResourceType, obj: dict[str, Any]) -> ResourceRow | None:
         return to_row(
@@ -102,7 +103,7 @@ class ClusterSync:
         )
 
     async def start(self, stored_types: set[str]) -> None:
-        types = await discover(self.client, self.options.type_filter)
+        types = await discover(self.client, self.options.type_filter, logger=self.log)
         for resource_type in types:
             self._start_type(resource_type, self.resume.get(resource_type.name))
         # Types that were synced before but are no longer served (a CRD deleted
@@ -110,7 +111,9 @@ class ClusterSync:
         for name in stored_types - {t.name for t in types}:
             await self._retire(name, None)
 
-    def _start_type(self, resource_type: ResourceType, resume_version: str | None) -> None:
+    def _start_type(
+        self, resource_type: ResourceType, resume_version: str | None, reason: str = "initial"
+    ) -> None:
         self.tracker.track(self.cluster_id, resource_type, self.counts.get(resource_type.name, 0))
         reflector = Reflector(
             self.client,
@@ -118,6 +121,8 @@ class ClusterSync:
             TypeSink(self, resource_type),
             self.options.watch,
             resume_version=resume_version,
+            relist_reason=reason,
+            log_context={"cluster_id": self.cluster_id},
         )
         task = self.tasks.spawn(f"watch:{resource_type.name}", reflector.run())
         self.reflectors[resource_type.name] = (reflector, task)
@@ -134,7 +139,7 @@ class ClusterSync:
             )
         await self.writer.put(Sweep(self.cluster_id, resource_type, set()))
         self.tracker.forget(self.cluster_id, name)
-        log.info("cluster %s: stopped watching %s", self.cluster_id, name)
+        self.log.info("cluster %s: stopped watching %s", self.cluster_id, name)
 
     def schedule_rediscovery(self) -> None:
         if self._rediscovery is None or self._rediscovery.done():
@@ -154,14 +159,14 @@ class ClusterSync:
         for delay in REDISCOVERY_DELAYS:
             await asyncio.sleep(delay)
             try:
-                types = await discover(self.client, self.options.type_filter)
+                types = await discover(self.client, self.options.type_filter, logger=self.log)
             except GraphQLServerError as exc:
-                log.warning("cluster %s: rediscovery failed: %s", self.cluster_id, exc.message)
+                self.log.warning("cluster %s: rediscovery failed: %s", self.cluster_id, exc.message)
                 continue
             served = {t.name: t for t in types}
             for name, resource_type in served.items():
                 if name not in self.reflectors:
-                    log.info("cluster %s: now watching %s", self.cluster_id, name)
+                    self.log.info("cluster %s: now watching %s", self.cluster_id, name)
                     self._start_type(resource_type, None)
             for name in set(self.reflectors) - set(served):
                 await self._retire(name, None)
@@ -171,7 +176,7 @@ class ClusterSync:
         for name, (reflector, task) in list(self.reflectors.items()):
             await self.tasks.cancel(task)
             del self.reflectors[name]
-            self._start_type(reflector.type, None)
+            self._start_type(reflector.type, None, reason="resync")
 
     async def stop(self) -> None:
         await self.tasks.close()

@@ -19,6 +19,7 @@ from graphql_server.kube.watching import Backoff, WatchOptions
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.sync.clusters import SyncOptions
+from graphql_server.sync.connections import ConnectionSync
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import ClusterSource, Supervisor
 from graphql_server.sync.writer import Writer
@@ -35,6 +36,15 @@ def sync_options(settings: Settings, watch: WatchOptions | None = None) -> SyncO
         watch=watch or WatchOptions(),
         store_secret_values=settings.store_secret_values,
     )
+
+
+def source_context(source: ClusterSource) -> dict[str, str]:
+    """Log fields naming a cluster source before its cluster id is known."""
+    context = {"source": source.name}
+    connection_id = getattr(source, "connection_id", "")
+    if connection_id:
+        context["connection_id"] = str(connection_id)
+    return context
 
 
 class SyncService:
@@ -54,11 +64,13 @@ class SyncService:
         self.supervisor = Supervisor(store, broker, self.writer, self.tracker, options)
         self.sources = tuple(sources)
         self.tasks = TaskOwner("sync")
+        self.connections = ConnectionSync(store, broker, self.supervisor, self.sources)
 
     async def __aenter__(self) -> SyncService:
         self.tasks.spawn("writer", self.writer.run())
         self.tasks.spawn("status", self.tracker.run())
         self.tasks.spawn("commands", self.supervisor.serve_commands())
+        await self.connections.start()
         for source in self.sources:
             self.tasks.spawn(f"connect:{source.name}", self._connect(source))
         return self
@@ -71,12 +83,18 @@ class SyncService:
                 await self.supervisor.connect(source)
                 return
             except ConfigurationError as exc:
-                log.error("cannot connect %s: %s", source.name, exc.message)
+                log.error(
+                    "cannot connect %s: %s", source.name, exc.message, extra=source_context(source)
+                )
                 return
             except KubernetesError as exc:
                 delay = backoff.next_delay()
                 log.warning(
-                    "cannot reach %s (%s); retrying in %.0fs", source.name, exc.message, delay
+                    "cannot reach %s (%s); retrying in %.0fs",
+                    source.name,
+                    exc.message,
+                    delay,
+                    extra=source_context(source),
                 )
                 await asyncio.sleep(delay)
 
@@ -86,6 +104,7 @@ class SyncService:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.connections.stop()
         await self.supervisor.close()
         try:
             async with asyncio.timeout(SHUTDOWN_GRACE):

@@ -26,6 +26,7 @@ class KindState:
     resource_type: ResourceType
     phase: str = "PENDING"
     count: int = 0
+    events: int = 0  # events applied since this process started watching the type
     last_event_at: datetime | None = None
     last_error: str | None = None
 
@@ -56,6 +57,7 @@ class SyncTracker:
         self.clusters: dict[str, ClusterState] = {}
         self._dirty: set[str] = set()
         self._forgotten: set[tuple[str, str]] = set()
+        self._flushing = asyncio.Lock()
         self._changed = asyncio.Event()
 
     def cluster(self, cluster_id: str) -> ClusterState:
@@ -112,6 +114,7 @@ class SyncTracker:
                 kind.count += 1
             elif event.type is ResourceEventType.DELETED:
                 kind.count = max(0, kind.count - 1)
+            kind.events += 1
             kind.last_event_at = now
             self._dirty.add(event.cluster_id)
         if events:
@@ -135,6 +138,11 @@ class SyncTracker:
             await asyncio.sleep(self.interval)
 
     async def flush(self) -> None:
+        """Save and publish what changed; returns once every earlier change is saved."""
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         dirty, self._dirty = self._dirty, set()
         for cluster_id in dirty:
             state = self.clusters.get(cluster_id)
@@ -143,7 +151,11 @@ class SyncTracker:
             try:
                 await self._persist(cluster_id, state)
             except Exception:
-                log.exception("cannot save the sync status of cluster %s", cluster_id)
+                log.exception(
+                    "cannot save the sync status of cluster %s",
+                    cluster_id,
+                    extra={"cluster_id": cluster_id},
+                )
                 self._dirty.add(cluster_id)
                 continue
             await self.broker.publish(

@@ -7,7 +7,9 @@ on the broker; the API never calls into this package directly.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +57,15 @@ class Supervisor:
         self.tracker = tracker
         self.options = options
         self.clusters: dict[str, ClusterSync] = {}
+        self._connecting = asyncio.Lock()
+        # More command actions (sync.connections: connect, disconnect, purge), and
+        # hooks told of every source connected, with its cluster id.
+        self.handlers: dict[str, Callable[[ClusterCommand], Awaitable[None]]] = {}
+        self.connected_hooks: list[Callable[[ClusterSource, str], Awaitable[None]]] = []
+
+    async def _connected(self, source: ClusterSource, cluster_id: str) -> None:
+        for hook in self.connected_hooks:
+            await hook(source, cluster_id)
 
     async def connect(self, source: ClusterSource) -> str:
         """Start syncing the cluster behind ``source``; returns its cluster id."""
@@ -64,29 +75,40 @@ class Supervisor:
         except BaseException:
             await client.close()
             raise
-        if identity.uid in self.clusters:
-            await client.close()
-            return identity.uid
-        sync = ClusterSync(
-            identity.uid,
-            client,
-            self.writer,
-            self.tracker,
-            self.options,
-            await self.store.clusters.resume_versions(identity.uid),
-            await self._counts(identity.uid),
-        )
-        self.clusters[identity.uid] = sync
-        try:
-            await self.store.clusters.upsert(
-                identity.uid, source.name, client.server, identity.version
+        # One connect at a time decides whether a cluster is new: two contexts racing
+        # to the same cluster must not start two syncs of it.
+        async with self._connecting:
+            if identity.uid in self.clusters:
+                await client.close()
+                await self._connected(source, identity.uid)
+                return identity.uid
+            sync = ClusterSync(
+                identity.uid,
+                client,
+                self.writer,
+                self.tracker,
+                self.options,
+                await self.store.clusters.resume_versions(identity.uid),
+                await self._counts(identity.uid),
             )
-            await sync.start(set(sync.resume) | set(sync.counts))
-        except BaseException:
-            del self.clusters[identity.uid]
-            await sync.stop()
-            raise
-        log.info("cluster %s (%s) connected at %s", identity.uid, source.name, client.server)
+            self.clusters[identity.uid] = sync
+            try:
+                await self.store.clusters.upsert(
+                    identity.uid, source.name, client.server, identity.version
+                )
+                await sync.start(set(sync.resume) | set(sync.counts))
+            except BaseException:
+                del self.clusters[identity.uid]
+                await sync.stop()
+                raise
+        log.info(
+            "cluster %s (%s) connected at %s",
+            identity.uid,
+            source.name,
+            client.server,
+            extra={"cluster_id": identity.uid},
+        )
+        await self._connected(source, identity.uid)
         return identity.uid
 
     async def _counts(self, cluster_id: str) -> dict[str, int]:
@@ -100,7 +122,11 @@ class Supervisor:
         if sync is None:
             raise NotFound(f"cluster {cluster_id} is not being synced")
         await sync.stop()
-        log.info("cluster %s disconnected; its rows are kept and marked stale", cluster_id)
+        log.info(
+            "cluster %s disconnected; its rows are kept and marked stale",
+            cluster_id,
+            extra={"cluster_id": cluster_id},
+        )
 
     async def resync(self, cluster_id: str) -> None:
         sync = self.clusters.get(cluster_id)
@@ -116,10 +142,17 @@ class Supervisor:
                 try:
                     if message.action == "resync":
                         await self.resync(message.cluster_id)
+                    elif message.action in self.handlers:
+                        await self.handlers[message.action](message)
                     else:
                         log.warning("unknown sync command %r", message.action)
                 except GraphQLServerError as exc:
-                    log.warning("command %s failed: %s", message.action, exc.message)
+                    log.warning(
+                        "command %s failed: %s",
+                        message.action,
+                        exc.message,
+                        extra={"cluster_id": message.cluster_id},
+                    )
 
     async def close(self) -> None:
         for cluster_id in list(self.clusters):

@@ -25,6 +25,7 @@ from graphql_server.kube.discovery import ResourceType
 from graphql_server.store import Store
 from graphql_server.store.clusters import save_resume_versions
 from graphql_server.store.resources import ResourceRow
+from graphql_server.sync.stats import BATCH_ROWS, BATCH_SECONDS, Distribution
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Change:
     cluster_id: str
     uid: str
     row: ResourceRow | None
+    version: str | None = None  # a delete's resourceVersion: an older one deletes nothing
 
 
 Operation = Upsert | Delete | Sweep | Checkpoint
@@ -102,6 +104,8 @@ class Writer:
         self.on_rejected = on_rejected
         self.batches = 0
         self.applied_events = 0
+        self.batch_rows = Distribution(BATCH_ROWS)
+        self.batch_seconds = Distribution(BATCH_SECONDS)
 
     async def put(self, operation: Operation) -> None:
         """Queue an operation, waiting while the queue is full (backpressure, never loss)."""
@@ -136,9 +140,12 @@ class Writer:
                         break
                 batch.append(operation)
                 size += _size(operation)
+            started = time.perf_counter()
             try:
                 await self._apply(batch)
             finally:
+                self.batch_rows.observe(size)
+                self.batch_seconds.observe(time.perf_counter() - started)
                 for _ in batch:
                     self.queue.task_done()
                 async with self._space:
@@ -170,7 +177,9 @@ class Writer:
                 cluster_id = operation.rows[0].cluster_id if operation.rows else ""
             elif isinstance(operation, Delete):
                 key = (operation.cluster_id, operation.uid)
-                latest[key] = Change(rtype, operation.cluster_id, operation.uid, None)
+                latest[key] = Change(
+                    rtype, operation.cluster_id, operation.uid, None, operation.checkpoint
+                )
                 version, cluster_id = operation.checkpoint, operation.cluster_id
             else:
                 assert isinstance(operation, Checkpoint)
@@ -183,7 +192,7 @@ class Writer:
         self, changes: Sequence[Change], versions: dict[tuple[str, str], tuple[str, str, str]]
     ) -> None:
         upserts = [c.row for c in changes if c.row is not None]
-        deletes = [(c.cluster_id, c.uid) for c in changes if c.row is None]
+        deletes = [(c.cluster_id, c.uid, c.version) for c in changes if c.row is None]
         dialect = self.store.database.dialect
 
         async def checkpoint(connection: Any) -> None:
@@ -214,10 +223,18 @@ class Writer:
         delay = 0.2
         while True:
             try:
-                events = await self.store.resources.sweep(sweep.cluster_id, rtype.name, sweep.keep)
+                events = await self.store.resources.sweep(
+                    sweep.cluster_id, rtype.name, sweep.keep, version=sweep.checkpoint
+                )
                 break
             except Exception as exc:
-                log.warning("sweep of %s failed (%s); retrying in %.1fs", rtype.name, exc, delay)
+                log.warning(
+                    "sweep of %s failed (%s); retrying in %.1fs",
+                    rtype.name,
+                    exc,
+                    delay,
+                    extra={"cluster_id": sweep.cluster_id},
+                )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10)
         await self._publish(events)
@@ -239,7 +256,14 @@ class Writer:
             log.error("the database refused a checkpoint: %s", exc)
             return
         name = change.resource_type.name
-        log.error("the database refused %s/%s of %s: %s", change.cluster_id, change.uid, name, exc)
+        log.error(
+            "the database refused %s/%s of %s: %s",
+            change.cluster_id,
+            change.uid,
+            name,
+            exc,
+            extra={"cluster_id": change.cluster_id},
+        )
         if self.on_rejected is not None:
             self.on_rejected(change.cluster_id, name, str(exc))
 

@@ -1,0 +1,85 @@
+"""Where a Kubernetes connection's sync connects: its source, built from the stored
+connection and its opened credential, and the names of command-line contexts.
+
+Owns :class:`ConnectionSource` (a :class:`ClusterSource` whose client comes from a
+pasted kubeconfig, a server URL and bearer token, a kubeconfig file the operator gave,
+or the pod's service account), and the identities that let a command-line context be
+found again as the same connection. The secret stays out of reprs; nothing is logged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graphql_server.errors import ConfigurationError
+from graphql_server.kube.client import KubeClient
+from graphql_server.kube.config import client_from_kubeconfig, client_in_cluster
+from graphql_server.kube.credentials import client_from_kubeconfig_text, client_from_token
+from graphql_server.sync.supervisor import ClusterSource
+
+IN_CLUSTER = "in-cluster"
+
+
+def absolute(path: Path) -> str:
+    return os.path.abspath(path)  # a getcwd() at most: no file is read
+
+
+def kubeconfig_identity(path: Path, context: str) -> str:
+    return f"kubeconfig:{absolute(path)}#{context}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSource(ClusterSource):
+    """A stored Kubernetes connection as a cluster source, with its credential opened."""
+
+    connection_id: str = ""
+    credential_type: str | None = None
+    secret: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    server: str | None = None
+    in_cluster: bool = False
+
+    async def client(self) -> KubeClient:
+        if self.credential_type == "kubeconfig":
+            context = self.context or self.secret.get("context")
+            return await client_from_kubeconfig_text(str(self.secret["kubeconfig"]), context)
+        if self.credential_type == "token":
+            server = self.secret.get("server") or self.server
+            if not server:
+                raise ConfigurationError("the token credential names no server")
+            return await client_from_token(
+                str(server),
+                str(self.secret["token"]),
+                self.secret.get("certificateAuthorityData"),
+                bool(self.secret.get("insecureSkipTlsVerify", False)),
+            )
+        if self.kubeconfig is not None:
+            return await client_from_kubeconfig(self.kubeconfig, self.context)
+        if self.in_cluster:
+            return client_in_cluster()
+        raise ConfigurationError("the connection has no credential to connect with")
+
+
+def kubeconfig_servers(path: Path) -> dict[str, str]:
+    """Context name -> server URL of a kubeconfig file (blocking; best effort)."""
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    if not isinstance(config, dict):
+        return {}
+    clusters = {
+        c.get("name"): (c.get("cluster") or {}).get("server", "")
+        for c in config.get("clusters") or []
+        if isinstance(c, dict)
+    }
+    return {
+        str(c["name"]): str(clusters.get((c.get("context") or {}).get("cluster"), "") or "")
+        for c in config.get("contexts") or []
+        if isinstance(c, dict) and c.get("name")
+    }
