@@ -5,7 +5,8 @@ processes, a private nats-server (JetStream in a temporary directory), and in th
 process the store writer of a ``serve`` replica (``ScaleOutSyncService``) into a fresh
 PostgreSQL database, with a subscriber on the replica's event stream. It measures:
 
-1. the initial sync of the whole cluster through agent, JetStream and writer;
+1. the initial sync of the whole cluster through agent, JetStream and writer (from
+   the moment the agent holds the cluster's lease; its start-up is shown apart);
 2. sustained ingest: a load process changes pods at a fixed rate, each change
    stamped with its wall-clock time; the lag is measured from the change to the
    event delivered back through the events stream (end to end: simulator, agent,
@@ -13,7 +14,8 @@ PostgreSQL database, with a subscriber on the replica's event stream. It measure
 
 and, in the same run against the same cluster, the in-process figures of
 ``bench/sync_bench.py`` (reflectors and writer in one process, SQLite, in-process
-broker) for comparison. Prints figures; asserts nothing.
+broker), and the in-process initial sync into PostgreSQL, for comparison. Prints
+figures; asserts nothing.
 
     python bench/nats_bench.py [--objects 20000] [--rate 1000] [--seconds 10] [--quick]
 """
@@ -196,22 +198,39 @@ async def in_process(
     return figures(total, seconds, sent, lags, args.seconds)
 
 
+async def in_process_initial(kubeconfig: Path, database_url: str, total: int) -> float:
+    """The same initial sync in one process, into the scale-out path's database kind."""
+    seconds, store, service, _ = await sync_bench.product_sync(kubeconfig, database_url, total)
+    await service.__aexit__(None, None, None)
+    await store.close()
+    return seconds
+
+
 async def through_nats(
     kubeconfig: Path, url: str, workdir: Path, total: int, database_url: str, args: Any
 ) -> dict[str, float]:
     with nats_server(workdir) as nats_url:
         async with writer(database_url, nats_url) as (store, broker):
-            started = time.perf_counter()
+            launched = time.perf_counter()
             with agent(kubeconfig, nats_url, workdir / "agent.log"):
                 deadline = time.monotonic() + 600
+                while not (await store.clusters.all()):  # the agent holds the lease, says hello
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the agent never started watching")
+                    await asyncio.sleep(0.02)
+                started = time.perf_counter()
                 while await sync_bench.count_rows(store) < total:
                     if time.monotonic() > deadline:
                         raise RuntimeError("the store never held the whole cluster")
                     await asyncio.sleep(0.05)
                 seconds = time.perf_counter() - started
+                startup = started - launched
                 subscription = broker.subscribe(RESOURCES_TOPIC, maxsize=1_000_000)
                 sent, lags = await lag_under_load(subscription, url, args.rate, args.seconds)
-    return figures(total, seconds, sent, lags, args.seconds)
+    return {
+        "agent process start to watching (s)": startup,
+        **figures(total, seconds, sent, lags, args.seconds),
+    }
 
 
 def figures(
@@ -244,12 +263,17 @@ async def main(args: argparse.Namespace) -> None:
                 scaled = await through_nats(
                     kubeconfig, url, Path(workdir), total, database_url, args
                 )
+            async with postgres(args.postgres) as database_url:
+                local["in-process, PostgreSQL: initial sync (s)"] = await in_process_initial(
+                    kubeconfig, database_url, total
+                )
             target = "PostgreSQL"
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"objects {total}, load {args.rate:.0f} changes/s for {args.seconds:.0f} s")
     print(f"{'figure':56} {'value':>12}  target")
     for name, value in local.items():
-        print(f"{'in-process, SQLite: ' + name:56} {value:>12.1f}")
+        label = name if name.startswith("in-process") else "in-process, SQLite: " + name
+        print(f"{label:56} {value:>12.1f}")
     for name, value in scaled.items():
         target_text = ""
         if name == "changes delivered (per s)":

@@ -264,6 +264,18 @@ async def views_settle(watchers: list[Watcher], expected: Inventory, within: flo
         await asyncio.sleep(0.1)
 
 
+async def quiet(watchers: list[Watcher], seconds: float = 1.0, within: float = 30) -> None:
+    """Wait until no event has reached any subscriber for ``seconds``."""
+    deadline = time.monotonic() + within
+    while True:
+        before = [len(w.events) for w in watchers]
+        await asyncio.sleep(seconds)
+        if [len(w.events) for w in watchers] == before:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("events never stopped coming")
+
+
 async def sim(session: aiohttp.ClientSession, method: str, url: str, **body: Any) -> Any:
     async with session.request(method, url, json=body or None) as response:
         assert response.status == 200, await response.text()
@@ -401,6 +413,7 @@ async def scenario(
         await views_settle(watchers, expected)
 
         # Both replicas deliver the same events, in the same order.
+        await quiet(watchers)
         for watcher in watchers:
             watcher.events.clear()
         burst = await sim(session, "POST", f"{simulator_url}/_sim/churn/burst", events=150, seed=9)

@@ -14,6 +14,9 @@ file storage, kept for the configured retention) and this process's place in the
   a new consumer right after the last sequence it delivered; when the stream no
   longer holds what it missed (retention, or a stream recreated), its subscribers
   get a ``Missed`` marker and refetch.
+- Resource and sync-status events carry the store writer's lease epoch
+  (``Gs-Fence``): what a former writer publishes late, after its successor took
+  over and had subscribers refetch, is dropped by every follower.
 - Cluster commands are delivered in-process at once and sent on a plain NATS
   subject to the other processes (``Gs-Origin`` tells a process its own commands).
 """
@@ -61,7 +64,9 @@ from graphql_server.tasks import TaskOwner
 log = logging.getLogger(__name__)
 
 EVENT_TOPICS = (RESOURCES_TOPIC, SYNC_TOPIC, CONNECTIONS_TOPIC, LOG_TOPIC)
+FENCED_TOPICS = (RESOURCES_TOPIC, SYNC_TOPIC)  # published by the store writer only
 ORIGIN = "Gs-Origin"
+FENCE = "Gs-Fence"
 _PREFIX = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
@@ -77,6 +82,12 @@ class NatsOptions:
     def __post_init__(self) -> None:
         if not _PREFIX.fullmatch(self.prefix):
             raise ConfigurationError("the NATS prefix must be 1-32 letters, digits, '_' or '-'")
+
+
+def _address(key: str) -> tuple[str, dict[str, str]]:
+    """An outbox key, ``subject`` or ``subject fence``, as the subject and headers."""
+    subject, _, fence = key.partition(" ")
+    return subject, ({FENCE: fence} if fence else {})
 
 
 def event_stream(prefix: str, topic: str) -> str:
@@ -109,12 +120,15 @@ class NatsBroker(Broker):
         self.outbox = Outbox(
             "events",
             self._send,
-            batched(lambda entry: f"{self.instance}-{entry.ticket}"),
+            batched(lambda entry: f"{self.instance}-{entry.ticket}", _address),
             limit_bytes=self.options.outbox_bytes,
             window=self.options.window,
         )
         self.followers: dict[str, Follower] = {}
         self._commands: NatsSubscription | None = None
+        # The store writer's lease epoch, sent with resource and sync events: followers
+        # drop what a former writer publishes late, after its successor has spoken.
+        self.fence = 0
 
     @property
     def prefix(self) -> str:
@@ -165,7 +179,10 @@ class NatsBroker(Broker):
 
     async def publish(self, topic: str, message: object) -> None:
         if topic in EVENT_TOPICS:
-            await self.outbox.put(event_subject(self.prefix, topic), frame(encode(message)))
+            key = event_subject(self.prefix, topic)
+            if topic in FENCED_TOPICS:
+                key = f"{key} {self.fence}"
+            await self.outbox.put(key, frame(encode(message)))
             return
         self.local.publish_nowait(topic, message)
         if topic == COMMANDS_TOPIC:
@@ -221,6 +238,8 @@ class Follower:
         self.created: str | None = None  # when the stream was created
         self.delivered = 0
         self.lost = 0
+        self.fence = 0  # the newest store writer epoch seen on this stream
+        self.stale = 0  # messages dropped as a former writer's
         self.restarts: Counter[str] = Counter()
 
     async def run(self) -> None:
@@ -296,6 +315,11 @@ class Follower:
                 self._missed(seq - self.last - 1)
             verifying = False
             self.last = seq
+            fence = int((msg.headers or {}).get(FENCE, "0") or 0)
+            if fence < self.fence:
+                self.stale += 1
+                continue
+            self.fence = max(self.fence, fence)
             try:
                 messages = [decode(entry) for entry in unframe(msg.data)]
             except (BadInput, ValueError, zlib.error) as exc:

@@ -10,6 +10,8 @@ and both ends of it, as opaque entries (the sync package encodes them):
   are batched into one message (up to the server's maximum payload); each message
   carries its producer, epoch and batch number in headers, and a ``Nats-Msg-Id``
   built from them. Large entries are compressed.
+- Trimming: what the store has applied is dropped from the stream, so that it holds
+  only what is still to apply (within the retention, which bounds the rest).
 - Consuming: a durable pull consumer with explicit acknowledgement, created anew at
   the position the store says it reached (the consumer's server-side state is
   never trusted over the store's), fetched in stream order. Each writer has a
@@ -186,6 +188,11 @@ class OperationLog:
             first_seq=int(info.state.first_seq or 0),
             last_seq=int(info.state.last_seq or 0),
         )
+
+    async def trim(self, below: int) -> None:
+        """Drop the messages before ``below``: the store has applied them."""
+        if below > 1:
+            await self.client.js.purge_stream(self.stream, seq=below)
 
     async def consumer(self, durable: str, start_seq: int) -> OperationConsumer:
         """A fresh durable consumer delivering from ``start_seq`` (1 for the beginning)."""

@@ -206,9 +206,16 @@ def unframe(payload: bytes) -> list[bytes]:
     return entries
 
 
-def batched(msg_id: Callable[[Entry], str], *, most: int = 256, limit: int = 512 * 1024) -> Compose:
-    """Consecutive entries of one key (the subject), framed, in one message of at most
-    ``most`` entries and about ``limit`` bytes; the id is the first entry's."""
+def batched(
+    msg_id: Callable[[Entry], str],
+    address: Callable[[str], tuple[str, dict[str, str]]] = lambda key: (key, {}),
+    *,
+    most: int = 256,
+    limit: int = 512 * 1024,
+) -> Compose:
+    """Consecutive entries of one key, framed, in one message of at most ``most``
+    entries and about ``limit`` bytes. ``address`` turns the key into the subject and
+    headers to send with; the id is the first entry's."""
 
     def compose(entries: Sequence[Entry]) -> Message:
         taken: list[Entry] = []
@@ -218,10 +225,11 @@ def batched(msg_id: Callable[[Entry], str], *, most: int = 256, limit: int = 512
                 break
             taken.append(entry)
             size += len(entry.data)
+        subject, headers = address(taken[0].key)
         return Message(
-            subject=taken[0].key,
+            subject=subject,
             payload=b"".join(e.data for e in taken),
-            headers={"Nats-Msg-Id": msg_id(taken[0])},
+            headers={**headers, "Nats-Msg-Id": msg_id(taken[0])},
             entries=len(taken),
             size=size,
             last_ticket=taken[-1].ticket,

@@ -28,6 +28,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from graphql_server.broker import Broker
 from graphql_server.broker.client import BROKER_ERRORS
@@ -60,10 +62,12 @@ from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.writer import Sweep, Writer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 WRITER_LEASE = "writer"
 CURSOR = "operations"
 ALL_CLUSTERS = "*"
+TRIM_INTERVAL = 30.0
 
 
 @dataclass(slots=True)
@@ -91,6 +95,7 @@ class StreamApplier:
         *,
         consumer: str,
         published: Callable[[], Awaitable[None]] | None = None,
+        fenced: Callable[[int], None] | None = None,
         batch: int = 500,
     ) -> None:
         self.store = store
@@ -99,6 +104,7 @@ class StreamApplier:
         self.oplog = oplog
         self.broker = broker
         self.published = published
+        self.fenced = fenced
         self.batch = batch
         self.durable = f"{oplog.prefix}-writer-{consumer}"
         self.positions = StreamPositions(store.database)
@@ -111,6 +117,7 @@ class StreamApplier:
         self.skipped_messages = 0
         self.resyncs_requested = 0
         self.last_applied_at: float | None = None
+        self._trimmed_at = 0.0
 
     @property
     def holding_lease(self) -> bool:
@@ -120,8 +127,10 @@ class StreamApplier:
         await self.holding.run(self._apply_while_held)
 
     async def _apply_while_held(self, lease: Lease) -> None:
-        cursor = await self.positions.cursor(CURSOR)
-        self.producers = await self.positions.producers()
+        if self.fenced is not None:
+            self.fenced(lease.epoch)  # our events outrank a former writer's
+        cursor = await self._retrying(partial(self.positions.cursor, CURSOR))
+        self.producers = await self._retrying(self.positions.producers)
         self.pending.clear()
         state = await self.oplog.state()
         start, lost = self._start(cursor, state)
@@ -148,9 +157,8 @@ class StreamApplier:
                     continue
                 if not deliveries:
                     continue
-                await self.positions.mark_pending(
-                    CURSOR, Cursor(self.done_seq, self.created, deliveries[-1].seq)
-                )
+                marked = Cursor(self.done_seq, self.created, deliveries[-1].seq)
+                await self._retrying(partial(self.positions.mark_pending, CURSOR, marked))
                 finished = await self.apply(deliveries)
                 if self.published is not None:
                     await self.published()  # their events are in the events stream
@@ -158,6 +166,7 @@ class StreamApplier:
                 await consumer.ack(finished)
         finally:
             await consumer.close(delete=True)
+            self.tracker.clusters.clear()  # the next writer keeps the status now
 
     def _start(self, cursor: Cursor | None, state: StreamState) -> tuple[int, bool]:
         """Where to start, and whether operations the store never saw are gone."""
@@ -249,7 +258,7 @@ class StreamApplier:
                     done = [d for d in completed if d is not delivery] + done
             elif isinstance(item, Hello | Track | Report | Forget | Served | Stopped):
                 # Progress needs no commit of what came before: counts follow the events.
-                await self._progress(item)
+                await self._retrying(partial(self._progress, item))
             else:
                 await self.writer.put(item)
         return [] if waiting else done
@@ -327,7 +336,8 @@ class StreamApplier:
             )
 
     async def save(self) -> None:
-        """Record how far the store is, never past a sweep still waiting for parts."""
+        """Record how far the store is, never past a sweep still waiting for parts; now
+        and then, drop from the stream what the store holds."""
         producers = dict(self.producers)
         seq = self.done_seq
         for (cluster_id, _), pending in self.pending.items():
@@ -336,7 +346,25 @@ class StreamApplier:
                 producers.pop(cluster_id, None)
             else:
                 producers[cluster_id] = pending.before
-        await self.positions.save(CURSOR, Cursor(seq, self.created), producers)
+        cursor = Cursor(seq, self.created)
+        await self._retrying(partial(self.positions.save, CURSOR, cursor, producers))
+        if time.monotonic() - self._trimmed_at > TRIM_INTERVAL:
+            self._trimmed_at = time.monotonic()
+            try:
+                await self.oplog.trim(seq + 1)
+            except BROKER_ERRORS as exc:
+                log.debug("trimming the operations stream: %s", exc)
+
+    async def _retrying(self, step: Callable[[], Awaitable[T]]) -> T:
+        """A step on the database, retried while the database is unavailable."""
+        delay = 0.2
+        while True:
+            try:
+                return await step()
+            except Exception as exc:
+                log.warning("the database refused a step (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def _missed(self) -> None:
         """The previous writer died while applying a batch, maybe before publishing its

@@ -165,6 +165,7 @@ class ScaleOutSyncService(SyncService):
             self.holder,
             consumer=broker.instance,
             published=broker.outbox.flushed,
+            fenced=lambda epoch: setattr(broker, "fence", epoch),
         )
         # A late copy of an operation can come as long as the stream keeps it.
         store.resources.tombstones.retention = max(

@@ -10,6 +10,7 @@ loses nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,15 +18,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from nats.js.errors import NotFoundError
 
+from graphql_server.broker.codec import decode
 from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.broker.oplog import OperationLog, ops_subject
+from graphql_server.broker.outbox import unframe
+from graphql_server.events import RESOURCES_TOPIC, Missed
 from graphql_server.kube.discovery import ResourceType
 from graphql_server.settings import Settings
 from graphql_server.simulator import SimulatedCluster
 from graphql_server.store import Store
+from graphql_server.store.positions import Cursor, StreamPositions
 from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.agent import Agent
+from graphql_server.sync.applying import CURSOR
 from graphql_server.sync.operations import Hello, encode, encode_within
 from graphql_server.sync.scaleout import ScaleOutOptions, ScaleOutSyncService
 from graphql_server.sync.service import sync_options
@@ -277,3 +284,41 @@ async def test_a_sweep_too_large_for_one_message_arrives_in_parts(
                 await asyncio.sleep(0.5)
                 assert len(await store_inventory(store, CLUSTER)) == 30
         await wait_for(store, dict.fromkeys(sorted(keep), "1"))
+
+
+async def test_a_writer_that_died_mid_batch_makes_subscribers_refetch(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    """Its batch's events may never have been published: every replica is told."""
+    store = await Store.open(database_url)
+    await StreamPositions(store.database).mark_pending(CURSOR, Cursor(0, "", 7))
+    await store.close()
+    async with replica(nats_server.url, database_url) as (_, service):
+        js = service.oplog.client.js
+        async with asyncio.timeout(10):
+            while True:
+                with contextlib.suppress(NotFoundError):
+                    last = await js.get_last_msg(
+                        f"{PREFIX}_EVENTS_RESOURCES", f"{PREFIX}.events.resources"
+                    )
+                    break
+                await asyncio.sleep(0.05)
+        assert [decode(entry) for entry in unframe(last.data)] == [
+            Missed(topic=RESOURCES_TOPIC, dropped=0)
+        ]
+
+
+async def test_what_the_store_holds_leaves_the_stream(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    async with replica(nats_server.url, database_url) as (store, service):
+        oplog = service.oplog
+        for batch in range(1, 4):
+            await publish(oplog, 2, batch, Upsert(RTYPE, [pod(f"u{batch}", "1")]))
+        await wait_for(store, {"u1": "1", "u2": "1", "u3": "1"})
+        async with asyncio.timeout(10):
+            while True:
+                state = await oplog.state()
+                if state.first_seq > state.last_seq:
+                    break
+                await asyncio.sleep(0.05)
