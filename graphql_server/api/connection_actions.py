@@ -27,11 +27,7 @@ from graphql_server.connectivity import (
 from graphql_server.errors import BadInput, ConfigurationError, ConnectivityFailed, KubernetesError
 from graphql_server.events import (
     COMMANDS_TOPIC,
-    CONNECTIONS_TOPIC,
-    LOG_TOPIC,
     ClusterCommand,
-    ConnectionEvent,
-    LogEntry,
 )
 from graphql_server.kube.config import client_from_kubeconfig
 from graphql_server.lifecycle import (
@@ -42,6 +38,7 @@ from graphql_server.lifecycle import (
 )
 from graphql_server.store import Store
 from graphql_server.store.connections import Changes, ConnectionRecord
+from graphql_server.store.notices import ConnectionNotices
 
 ACTOR = "user"
 Secret = tuple[str, dict[str, Any]]
@@ -102,74 +99,11 @@ async def probe_kubeconfig_file(path: str, context: str | None) -> ConnectivityR
     )
 
 
-class ConnectionActions:
+class ConnectionActions(ConnectionNotices):
     """The steps of the connection mutations, for one request's store and broker."""
 
     def __init__(self, store: Store, broker: Broker, actor: str = ACTOR) -> None:
-        self.store = store
-        self.broker = broker
-        self.actor = actor
-
-    # -- telling others ------------------------------------------------------------
-
-    async def log(
-        self,
-        *,
-        category: str,
-        subject_type: str,
-        subject_id: str,
-        subject_name: str,
-        message: str,
-        severity: str = "info",
-        details: Mapping[str, Any] | None = None,
-    ) -> LogEntry:
-        entry = await self.store.events.add(
-            severity=severity,
-            actor=self.actor,
-            category=category,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            subject_name=subject_name,
-            message=message,
-            server_id=self.store.server_id,
-            details=details,
-        )
-        await self.broker.publish(LOG_TOPIC, entry)
-        return entry
-
-    async def log_connection(
-        self,
-        record: ConnectionRecord,
-        category: str,
-        message: str,
-        *,
-        severity: str = "info",
-        details: Mapping[str, Any] | None = None,
-    ) -> LogEntry:
-        return await self.log(
-            category=category,
-            subject_type="connection",
-            subject_id=record.id,
-            subject_name=record.name,
-            message=message,
-            severity=severity,
-            details={"kind": record.kind, **(details or {})},
-        )
-
-    async def announce(
-        self, type: str, record: ConnectionRecord, previous: ConnectionStatus | None = None
-    ) -> None:
-        await self.broker.publish(
-            CONNECTIONS_TOPIC,
-            ConnectionEvent(
-                type=type,
-                connection_id=record.id,
-                kind=record.kind,
-                status=record.status.value,
-                server_id=record.server_id,
-                previous_status=None if previous is None else previous.value,
-            ),
-        )
+        super().__init__(store, broker, actor)
 
     async def command_sync(self, record: ConnectionRecord, transition: Transition) -> None:
         """Ask the sync side to act on a Kubernetes connection's move."""
