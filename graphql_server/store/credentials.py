@@ -172,7 +172,7 @@ class CredentialStore:
         Every secret is opened with ``old`` before anything is written, so a credential
         that does not open leaves the whole table as it was.
         """
-        async with self.database.connection()._in_transaction() as conn:
+        async with self.database.transaction() as conn:
             rows = await Credential.all().using_db(conn)
             resealed = [
                 (

@@ -9,6 +9,8 @@ used through asyncpg. Schema changes are tortoise migrations under
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.transactions import in_transaction
 
 from graphql_server.errors import ConfigurationError, StoreUnavailable
 from graphql_server.store.locking import migration_lock
@@ -128,6 +131,17 @@ class Database:
         if self._context is None:
             raise StoreUnavailable("the database is not open")
         return self._context.connections.get(self.url.dialect)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[BaseDBAsyncClient]:
+        """One transaction on this database: commits on exit, rolls back on error.
+
+        The store's only way into a transaction; the connection it yields is the
+        one every statement of the transaction must use.
+        """
+        self.connection()  # a clear StoreUnavailable when the database is closed
+        async with in_transaction(self.url.dialect) as conn:
+            yield conn
 
     async def ping(self) -> None:
         try:

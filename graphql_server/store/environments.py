@@ -73,7 +73,7 @@ class EnvironmentStore:
 
     async def delete(self, environment_id: str) -> EnvironmentRecord:
         record = await self.require(environment_id)
-        async with self.database.connection()._in_transaction() as conn:
+        async with self.database.transaction() as conn:
             await (
                 ConnectionEnvironment.filter(environment_id=environment_id).using_db(conn).delete()
             )

@@ -86,7 +86,7 @@ class StreamPositions:
             "SET epoch = excluded.epoch, batch = excluded.batch, producer = excluded.producer, "
             "updated_at = excluded.updated_at"
         )
-        async with self.database.connection()._in_transaction() as conn:
+        async with self.database.transaction() as conn:
             await conn.execute_query(
                 cursor_sql, [name, cursor.seq, cursor.created, cursor.pending, now]
             )

@@ -18,6 +18,7 @@ import orjson
 from graphql_server.errors import BadInput
 from graphql_server.events import ResourceEvent, ResourceEventType
 from graphql_server.labels import Selector
+from graphql_server.store.chunking import LOOKUP_CHUNK, grouped_chunks
 from graphql_server.store.database import Database
 from graphql_server.store.dialect import (
     Params,
@@ -58,7 +59,6 @@ ORDERS = {
     "CREATED_AT": "created_at",
     "UPDATED_AT": "updated_at",
 }
-LOOKUP_CHUNK = 500
 NULL_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 StoredResource = dict[str, Any]
@@ -169,7 +169,7 @@ class ResourceStore:
         connection before commit (sync checkpoints go there).
         """
         events: list[ResourceEvent] = []
-        async with self.database.connection()._in_transaction() as conn:
+        async with self.database.transaction() as conn:
             existing = await self._existing(conn, upserts)
             absent = {(r.cluster_id, r.uid) for r in upserts} - set(existing)
             deleted_at = await self.tombstones.lookup(conn, absent) if absent else {}
@@ -254,7 +254,7 @@ class ResourceStore:
         ]
         if not gone:
             if after is not None:
-                async with self.database.connection()._in_transaction() as conn:
+                async with self.database.transaction() as conn:
                     await after(conn)
             return []
         return await self.apply((), [(cluster_id, uid, version) for uid in gone], after=after)
@@ -262,7 +262,7 @@ class ResourceStore:
     async def delete_cluster(self, cluster_id: str) -> int:
         params = Params(self.dialect)
         sql = f"DELETE FROM resources WHERE cluster_id = {params(cluster_id)}"
-        async with self.database.connection()._in_transaction() as conn:
+        async with self.database.transaction() as conn:
             count, _ = await conn.execute_query(sql, params.values)
             await self.tombstones.forget_cluster(conn, cluster_id)
         return int(count)
@@ -286,40 +286,31 @@ class ResourceStore:
     async def _existing_keys(
         self, conn: Any, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
-        by_cluster: dict[str, list[str]] = {}
-        for cluster_id, uid in keys:
-            by_cluster.setdefault(cluster_id, []).append(uid)
         found: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
-        for cluster_id, uids in by_cluster.items():
-            for start in range(0, len(uids), LOOKUP_CHUNK):
-                chunk = uids[start : start + LOOKUP_CHUNK]
-                params = Params(self.dialect)
-                sql = (
-                    "SELECT uid, resource_version, labels FROM resources "
-                    f"WHERE cluster_id = {params(cluster_id)} AND uid IN "
-                    f"({', '.join(params(uid) for uid in chunk)})"
-                )
-                _, result = await conn.execute_query(sql, params.values)
-                for r in result:
-                    found[(cluster_id, r["uid"])] = (r["resource_version"], json_value(r["labels"]))
+        for cluster_id, chunk in grouped_chunks(keys):
+            params = Params(self.dialect)
+            sql = (
+                "SELECT uid, resource_version, labels FROM resources "
+                f"WHERE cluster_id = {params(cluster_id)} AND uid IN "
+                f"({', '.join(params(uid) for uid in chunk)})"
+            )
+            _, result = await conn.execute_query(sql, params.values)
+            for r in result:
+                found[(cluster_id, r["uid"])] = (r["resource_version"], json_value(r["labels"]))
         return found
 
     async def _delete(self, conn: Any, keys: Sequence[tuple[str, str]]) -> list[StoredResource]:
-        by_cluster: dict[str, list[str]] = {}
-        for cluster_id, uid in keys:
-            by_cluster.setdefault(cluster_id, []).append(uid)
         deleted: list[StoredResource] = []
-        for cluster_id, uids in by_cluster.items():
-            for start in range(0, len(uids), LOOKUP_CHUNK):
-                params = Params(self.dialect)
-                cluster = params(cluster_id)
-                chunk = ", ".join(params(uid) for uid in uids[start : start + LOOKUP_CHUNK])
-                sql = (
-                    f"DELETE FROM resources WHERE cluster_id = {cluster} "
-                    f"AND uid IN ({chunk}) RETURNING *"
-                )
-                rows = await conn.execute_query_dict(sql, params.values)
-                deleted.extend(self._stored(r) for r in rows)
+        for cluster_id, uids in grouped_chunks(keys):
+            params = Params(self.dialect)
+            cluster = params(cluster_id)
+            chunk = ", ".join(params(uid) for uid in uids)
+            sql = (
+                f"DELETE FROM resources WHERE cluster_id = {cluster} "
+                f"AND uid IN ({chunk}) RETURNING *"
+            )
+            rows = await conn.execute_query_dict(sql, params.values)
+            deleted.extend(self._stored(r) for r in rows)
         return deleted
 
     def _values(self, row: ResourceRow) -> list[Any]:
@@ -344,16 +335,10 @@ class ResourceStore:
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], StoredResource]:
         found: dict[tuple[str, str], StoredResource] = {}
-        by_cluster: dict[str, list[str]] = {}
-        for cluster_id, uid in keys:
-            by_cluster.setdefault(cluster_id, []).append(uid)
-        for cluster_id, uids in by_cluster.items():
-            for start in range(0, len(uids), LOOKUP_CHUNK):
-                query = ResourceQuery(
-                    cluster_ids=(cluster_id,), uids=tuple(uids[start : start + LOOKUP_CHUNK])
-                )
-                for row in await self.select(query, limit=LOOKUP_CHUNK):
-                    found[(row["cluster_id"], row["uid"])] = row
+        for cluster_id, uids in grouped_chunks(keys):
+            query = ResourceQuery(cluster_ids=(cluster_id,), uids=tuple(uids))
+            for row in await self.select(query, limit=LOOKUP_CHUNK):
+                found[(row["cluster_id"], row["uid"])] = row
         return found
 
     async def select(self, query: ResourceQuery, limit: int = 1000) -> list[StoredResource]:
@@ -462,9 +447,6 @@ class ResourceStore:
         owner's dependents live in its namespace, a cluster-scoped owner's
         anywhere in its cluster. The result is keyed by (cluster id, owner uid).
         """
-        groups: dict[tuple[str, str], list[str]] = {}
-        for cluster_id, namespace, uid in owners:
-            groups.setdefault((cluster_id, namespace), []).append(uid)
         found: dict[tuple[str, str], list[StoredResource]] = {
             (cluster_id, uid): [] for cluster_id, _, uid in owners
         }
@@ -474,21 +456,21 @@ class ResourceStore:
         else:
             elements = "LATERAL jsonb_array_elements(r.owner_references) AS o"
             owner_uid = "(o ->> 'uid')"
-        for (cluster_id, namespace), uids in groups.items():
-            for start in range(0, len(uids), LOOKUP_CHUNK):
-                params = Params(self.dialect)
-                where = f"r.cluster_id = {params(cluster_id)}"
-                if namespace:
-                    where += f" AND r.namespace = {params(namespace)}"
-                chunk = ", ".join(params(uid) for uid in uids[start : start + LOOKUP_CHUNK])
-                sql = (
-                    f"SELECT r.*, {owner_uid} AS owner_uid FROM resources AS r "
-                    f"CROSS JOIN {elements} WHERE {where} AND {owner_uid} IN ({chunk}) "
-                    "ORDER BY r.kind, r.name, r.id"
-                )
-                _, rows = await self.database.connection().execute_query(sql, params.values)
-                for r in rows:
-                    found[(cluster_id, str(r["owner_uid"]))].append(self._stored(r))
+        groups = (((cluster_id, namespace), uid) for cluster_id, namespace, uid in owners)
+        for (cluster_id, namespace), uids in grouped_chunks(groups):
+            params = Params(self.dialect)
+            where = f"r.cluster_id = {params(cluster_id)}"
+            if namespace:
+                where += f" AND r.namespace = {params(namespace)}"
+            chunk = ", ".join(params(uid) for uid in uids)
+            sql = (
+                f"SELECT r.*, {owner_uid} AS owner_uid FROM resources AS r "
+                f"CROSS JOIN {elements} WHERE {where} AND {owner_uid} IN ({chunk}) "
+                "ORDER BY r.kind, r.name, r.id"
+            )
+            _, rows = await self.database.connection().execute_query(sql, params.values)
+            for r in rows:
+                found[(cluster_id, str(r["owner_uid"]))].append(self._stored(r))
         return found
 
     def _where(self, query: ResourceQuery, params: Params) -> str:
