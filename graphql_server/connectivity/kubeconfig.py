@@ -1,11 +1,11 @@
 """Turns a Kubernetes credential (inline kubeconfig or bearer token) into a probe target.
 
-This module owns reading an inline kubeconfig: choosing the context, the cluster's
-server URL and CA data, and the user's token or client certificate. Paths to files on
-this server's disk (``certificate-authority``, ``token-file`` ...) and credential
-plugins (``exec``, ``auth-provider``) are refused: a pasted kubeconfig must carry its
-material inline. Failures raise :class:`BadInput` that never quote secret values. It
-does no network I/O.
+This module owns turning the context a pasted kubeconfig picks into a target: the
+cluster's server URL and CA data, and the user's token or client certificate, decoded
+and checked. Parsing the document and the inline-kubeconfig safety policy (plugins and
+file paths refused) are ``kube.kubeconfig``'s, the same ones the sync connects with.
+Failures raise :class:`BadInput` that never quote secret values. It does no network
+I/O.
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import yaml
-
 from graphql_server.errors import BadInput
+from graphql_server.kube.kubeconfig import context_names as kubeconfig_context_names
+from graphql_server.kube.kubeconfig import (
+    parse_inline_kubeconfig,
+    parse_kubeconfig,
+    resolve_context,
+)
 
 __all__ = ["KubernetesTarget", "context_names", "target_from_credential"]
 
@@ -37,16 +41,6 @@ class KubernetesTarget:
     tls_server_name: str | None = None
 
 
-def _named(entries: Any, name: str, section: str) -> Mapping[str, Any]:
-    if isinstance(entries, list):
-        for entry in entries:
-            if isinstance(entry, Mapping) and entry.get("name") == name:
-                body = entry.get(section[:-1])
-                if isinstance(body, Mapping):
-                    return body
-    raise BadInput(f"kubeconfig has no {section[:-1]} named {name!r}", field="kubeconfig")
-
-
 def _pem(value: Any, key: str) -> str:
     try:
         text = base64.b64decode(str(value), validate=True).decode("ascii")
@@ -58,40 +52,8 @@ def _pem(value: Any, key: str) -> str:
 
 
 def _from_kubeconfig(text: str, context_name: str | None) -> KubernetesTarget:
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise BadInput("kubeconfig is not valid YAML or JSON", field="kubeconfig") from None
-    if not isinstance(config, Mapping):
-        raise BadInput("kubeconfig is not a mapping", field="kubeconfig")
-    name = context_name or config.get("current-context")
-    if not name:
-        raise BadInput("kubeconfig has no current-context; name a context", field="context")
-    context = _named(config.get("contexts"), str(name), "contexts")
-    cluster = _named(config.get("clusters"), str(context.get("cluster", "")), "clusters")
-    user_name = context.get("user")
-    user: Mapping[str, Any] = (
-        _named(config.get("users"), str(user_name), "users") if user_name else {}
-    )
-    if cluster.get("certificate-authority"):
-        raise BadInput(
-            "kubeconfig cluster uses 'certificate-authority' (a file path); "
-            "inline it as 'certificate-authority-data'",
-            field="kubeconfig",
-        )
-    for key in ("exec", "auth-provider"):
-        if user.get(key):
-            raise BadInput(
-                f"kubeconfig user relies on an {key!r} plugin, which this server cannot run; "
-                "use a bearer token or an inline client certificate",
-                field="kubeconfig",
-            )
-    for key in ("token-file", "client-certificate", "client-key"):
-        if user.get(key):
-            raise BadInput(
-                f"kubeconfig user uses {key!r} (a file path); inline it instead",
-                field="kubeconfig",
-            )
+    context = resolve_context(parse_inline_kubeconfig(text), context_name)
+    cluster, user = context.cluster, context.user
     server = cluster.get("server")
     if not isinstance(server, str) or not server.strip():
         raise BadInput("kubeconfig cluster has no server URL", field="kubeconfig")
@@ -107,7 +69,7 @@ def _from_kubeconfig(text: str, context_name: str | None) -> KubernetesTarget:
     server_name = cluster.get("tls-server-name")
     return KubernetesTarget(
         server=server.strip(),
-        context=str(name),
+        context=context.name,
         token=str(token).strip() if token else None,
         ca_pem=_pem(ca, "certificate-authority-data") if ca else None,
         client_cert_pem=_pem(cert, "client-certificate-data") if cert else None,
@@ -145,20 +107,4 @@ def target_from_credential(
 
 def context_names(text: str) -> list[str]:
     """The names of an inline kubeconfig's contexts, the current one first."""
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise BadInput("kubeconfig is not valid YAML or JSON", field="kubeconfig") from None
-    if not isinstance(config, Mapping):
-        raise BadInput("kubeconfig is not a mapping", field="kubeconfig")
-    entries = config.get("contexts")
-    names = [
-        str(entry["name"])
-        for entry in (entries if isinstance(entries, list) else [])
-        if isinstance(entry, Mapping) and entry.get("name")
-    ]
-    current = config.get("current-context")
-    if current in names:
-        names.remove(current)
-        names.insert(0, str(current))
-    return names
+    return kubeconfig_context_names(parse_kubeconfig(text))

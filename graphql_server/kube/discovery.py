@@ -2,8 +2,9 @@
 
 For each API group only the preferred version is watched (the same objects are
 served under every version of a group; watching each would store them twice).
-Types are named ``plural.group`` (``pods``, ``deployments.apps``), the names
-the include/exclude filters use.
+Types are :class:`~graphql_server.kube.resource_types.ResourceType`, named
+``plural.group`` (``pods``, ``deployments.apps``), the names the include/exclude
+filters use.
 """
 
 from __future__ import annotations
@@ -15,32 +16,12 @@ from dataclasses import dataclass
 
 from graphql_server.errors import KubernetesError
 from graphql_server.kube.client import KubeClient
+from graphql_server.kube.resource_types import ResourceType as ResourceType
 
 DEFAULT_EXCLUDED = frozenset({"events", "events.events.k8s.io", "leases.coordination.k8s.io"})
 log = logging.getLogger(__name__)
 
 CRD_TYPE = "customresourcedefinitions.apiextensions.k8s.io"
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceType:
-    group: str
-    version: str
-    kind: str
-    plural: str
-    namespaced: bool
-
-    @property
-    def name(self) -> str:
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    def collection_path(self) -> str:
-        prefix = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        return f"{prefix}/{self.plural}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,73 +1,37 @@
 """The resource types a simulated cluster serves.
 
-Owns :class:`ResourceType` (one served group/version/resource with its kind, scope,
-verbs and short names) and the built-in catalogue of Kubernetes kinds. It holds data
-only: no objects, no I/O. Other packages may enumerate :data:`BUILTIN_RESOURCES`.
+Owns the built-in catalogue of Kubernetes kinds the simulator serves, as
+:class:`~graphql_server.kube.resource_types.ResourceType` values (the project's
+one definition, re-exported here with its vocabulary). It holds data only: no
+objects, no I/O. Other packages may enumerate :data:`BUILTIN_RESOURCES`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-ALL_VERBS: tuple[str, ...] = (
-    "create",
-    "delete",
-    "deletecollection",
-    "get",
-    "list",
-    "patch",
-    "update",
-    "watch",
+from graphql_server.kube.resource_types import (
+    ALL_VERBS,
+    NAME_DNS1035,
+    NAME_LABEL,
+    NAME_PATH,
+    NAME_SUBDOMAIN,
+    STATUS_VERBS,
+    ResourceType,
 )
-STATUS_VERBS: tuple[str, ...] = ("get", "patch", "update")
 
-# How metadata.name is validated for a kind (the apiserver uses different rules).
-NAME_SUBDOMAIN = "subdomain"
-NAME_LABEL = "label"
-NAME_DNS1035 = "dns1035"
-NAME_PATH = "path"
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceType:
-    """One served resource: ``plural`` in ``group``/``version`` holding ``kind`` objects."""
-
-    group: str
-    version: str
-    kind: str
-    plural: str
-    singular: str
-    namespaced: bool
-    short_names: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    verbs: tuple[str, ...] = ALL_VERBS
-    has_status: bool = False
-    name_rule: str = NAME_SUBDOMAIN
-    storage_version: str = ""
-
-    @property
-    def api_version(self) -> str:
-        """``v1`` for the core group, ``group/version`` otherwise."""
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def storage_api_version(self) -> str:
-        version = self.storage_version or self.version
-        return f"{self.group}/{version}" if self.group else version
-
-    @property
-    def key(self) -> str:
-        """The resource as ``plural.group`` (``pods``, ``deployments.apps``)."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    @property
-    def list_kind(self) -> str:
-        return f"{self.kind}List"
-
-    @property
-    def path_prefix(self) -> str:
-        """The URL prefix of the group/version (``/api/v1`` or ``/apis/apps/v1``)."""
-        return f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+__all__ = [
+    "ALL_VERBS",
+    "BUILTIN_RESOURCES",
+    "CRD_GROUP",
+    "CRD_PLURAL",
+    "NAME_DNS1035",
+    "NAME_LABEL",
+    "NAME_PATH",
+    "NAME_SUBDOMAIN",
+    "STATUS_VERBS",
+    "ResourceType",
+    "builtin_by_key",
+    "builtin_catalogue",
+]
 
 
 def _core(

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from graphql_server.errors import ConfigurationError
 from graphql_server.kube.client import KubeClient
 from graphql_server.kube.config import client_from_kubeconfig, client_in_cluster
 from graphql_server.kube.credentials import client_from_kubeconfig_text, client_from_token
+from graphql_server.kube.kubeconfig import kubeconfig_servers as kubeconfig_servers
 from graphql_server.sync.supervisor import ClusterSource
 
 IN_CLUSTER = "in-cluster"
@@ -63,23 +62,3 @@ class ConnectionSource(ClusterSource):
         if self.in_cluster:
             return client_in_cluster()
         raise ConfigurationError("the connection has no credential to connect with")
-
-
-def kubeconfig_servers(path: Path) -> dict[str, str]:
-    """Context name -> server URL of a kubeconfig file (blocking; best effort)."""
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return {}
-    if not isinstance(config, dict):
-        return {}
-    clusters = {
-        c.get("name"): (c.get("cluster") or {}).get("server", "")
-        for c in config.get("clusters") or []
-        if isinstance(c, dict)
-    }
-    return {
-        str(c["name"]): str(clusters.get((c.get("context") or {}).get("cluster"), "") or "")
-        for c in config.get("contexts") or []
-        if isinstance(c, dict) and c.get("name")
-    }
