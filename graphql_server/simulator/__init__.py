@@ -14,18 +14,18 @@ from graphql_server.simulator.catalogue import (
     builtin_by_key,
     builtin_catalogue,
 )
-from graphql_server.simulator.churn import Churn
 from graphql_server.simulator.cluster import SimulatedCluster
+from graphql_server.simulator.http.server import RunningSimulator, serve
 from graphql_server.simulator.kubeconfig import kubeconfig_dict, write_kubeconfig
-from graphql_server.simulator.population import WIDGET_CRD, widget_crd
-from graphql_server.simulator.runner import run_simulator
-from graphql_server.simulator.seeding import (
+from graphql_server.simulator.populating.churn import Churn
+from graphql_server.simulator.populating.population import WIDGET_CRD, widget_crd
+from graphql_server.simulator.populating.seeding import (
     DECOY_IMAGE,
     GRAFANA_IMAGE,
     PROMETHEUS_IMAGE,
     seed,
 )
-from graphql_server.simulator.server import RunningSimulator, serve
+from graphql_server.simulator.runner import run_simulator
 from graphql_server.simulator.status import ApiError
 
 __all__ = [

@@ -12,11 +12,11 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from graphql_server.simulator import seeding
-from graphql_server.simulator.churn import Churn
 from graphql_server.simulator.faults import Faults
 from graphql_server.simulator.history import error_line
-from graphql_server.simulator.server import RunningSimulator, serve
+from graphql_server.simulator.http.server import RunningSimulator, serve
+from graphql_server.simulator.populating import seeding
+from graphql_server.simulator.populating.churn import Churn
 from graphql_server.simulator.state import ClusterState
 from graphql_server.simulator.status import too_old
 
@@ -56,6 +56,10 @@ class SimulatedCluster(ClusterState):
         await self.stop_churn()
         self.churn = Churn(self, rate, self.seed if seed is None else seed).start()
         return self.churn
+
+    async def churn_burst(self, events: int, seed: int) -> int:
+        """Apply ``events`` churn operations at once (no background task); return how many."""
+        return await Churn(self, 0, seed).burst(events)
 
     async def stop_churn(self) -> None:
         churn, self.churn = self.churn, None
@@ -161,6 +165,6 @@ class SimulatedCluster(ClusterState):
 
     def serving(
         self, host: str = "127.0.0.1", port: int = 0
-    ) -> AbstractAsyncContextManager[RunningSimulator]:
+    ) -> AbstractAsyncContextManager[RunningSimulator[SimulatedCluster]]:
         """Serve the Kubernetes API on ``host:port`` (0 picks a free port) while inside."""
         return serve(self, host, port)

@@ -11,6 +11,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
+
 
 class PatchError(ValueError):
     def __init__(self, message: str, *, malformed: bool = False) -> None:

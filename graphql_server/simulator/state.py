@@ -26,6 +26,9 @@ from graphql_server.simulator.objects import (
     spec_part,
 )
 from graphql_server.simulator.patching import (
+    APPLY_PATCH,
+    JSON_PATCH,
+    STRATEGIC_PATCH,
     PatchError,
     json_patch,
     merge_patch,
@@ -42,12 +45,6 @@ from graphql_server.simulator.status import (
 from graphql_server.simulator.store import Entry
 
 __all__ = ["CRD_KEY", "ROOT_CA", "ClusterState"]
-
-MERGE_PATCH = "application/merge-patch+json"
-JSON_PATCH = "application/json-patch+json"
-STRATEGIC_PATCH = "application/strategic-merge-patch+json"
-APPLY_PATCH = "application/apply-patch+yaml"
-PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
 
 
 class ClusterState(StateCore):

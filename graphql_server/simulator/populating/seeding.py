@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql_server.simulator.population import WIDGET_CRD, Populator, owner_reference, widget_crd
+from graphql_server.simulator.populating.population import (
+    WIDGET_CRD,
+    Populator,
+    owner_reference,
+    widget_crd,
+)
 from graphql_server.simulator.state import CRD_KEY, ClusterState
 
 PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v2.53.0"

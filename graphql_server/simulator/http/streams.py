@@ -9,23 +9,19 @@ goes away.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiohttp import web
 
 from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.history import error_line
+from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.wire import JSON, flag, query_int, selectors
 from graphql_server.simulator.selectors import parse_field_selector
 from graphql_server.simulator.status import bad_request, too_old
 from graphql_server.simulator.watching import Watcher
-from graphql_server.simulator.wire import JSON, flag, query_int, selectors
-
-if TYPE_CHECKING:
-    from graphql_server.simulator.cluster import SimulatedCluster
 
 
 async def serve_watch(
-    cluster: SimulatedCluster,
+    cluster: ClusterModel,
     request: web.Request,
     rtype: ResourceType,
     namespace: str | None,

@@ -1,8 +1,8 @@
 """Discovery documents: APIVersions, APIGroupList, APIGroup and APIResourceList.
 
-Owns rendering what a :class:`ClusterState` serves into the JSON shapes real clusters
-return from ``/api``, ``/apis``, ``/apis/{group}`` and ``.../{version}``, and the
-``/version`` document. Read-only over the state.
+Owns rendering what a :class:`~graphql_server.simulator.http.model.ClusterModel` serves
+into the JSON shapes real clusters return from ``/api``, ``/apis``, ``/apis/{group}``
+and ``.../{version}``, and the ``/version`` document. Read-only over the model.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql_server.simulator.catalogue import STATUS_VERBS, ResourceType
-from graphql_server.simulator.state import ClusterState
+from graphql_server.simulator.http.model import ClusterModel
 
 VERSION_INFO: dict[str, str] = {
     "major": "1",
@@ -33,17 +33,17 @@ def api_versions(address: str) -> dict[str, Any]:
     }
 
 
-def _group_doc(state: ClusterState, group: str) -> dict[str, Any]:
+def _group_doc(state: ClusterModel, group: str) -> dict[str, Any]:
     versions = [{"groupVersion": f"{group}/{v}", "version": v} for v in state.versions_of(group)]
     return {"name": group, "versions": versions, "preferredVersion": dict(versions[0])}
 
 
-def group_list(state: ClusterState) -> dict[str, Any]:
+def group_list(state: ClusterModel) -> dict[str, Any]:
     groups = [_group_doc(state, g) for g in state.groups if g]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def group(state: ClusterState, name: str) -> dict[str, Any] | None:
+def group(state: ClusterModel, name: str) -> dict[str, Any] | None:
     if not name or name not in state.groups:
         return None
     return {"kind": "APIGroup", "apiVersion": "v1", **_group_doc(state, name)}
@@ -64,7 +64,7 @@ def _resource_doc(rtype: ResourceType) -> dict[str, Any]:
     return doc
 
 
-def resource_list(state: ClusterState, group: str, version: str) -> dict[str, Any] | None:
+def resource_list(state: ClusterModel, group: str, version: str) -> dict[str, Any] | None:
     types = state.served_types(group, version)
     if not types:
         return None

@@ -16,7 +16,7 @@ import random
 from typing import Any
 
 from graphql_server.simulator.objects import rfc3339
-from graphql_server.simulator.population import owner_reference
+from graphql_server.simulator.populating.population import owner_reference
 from graphql_server.simulator.state import ClusterState
 
 logger = logging.getLogger(__name__)

@@ -14,28 +14,28 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 
-from graphql_server.simulator import admin
+from graphql_server.simulator.http import admin
+from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.routes import ApiRoutes
 from graphql_server.simulator.kubeconfig import kubeconfig_dict, write_kubeconfig
-from graphql_server.simulator.routes import ApiRoutes
-
-if TYPE_CHECKING:
-    from graphql_server.simulator.cluster import SimulatedCluster
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 3 * 1024 * 1024
 MAX_LINE = 1024 * 1024
 
+ClusterT = TypeVar("ClusterT", bound=ClusterModel)
+
 
 @dataclass(slots=True)
-class RunningSimulator:
+class RunningSimulator(Generic[ClusterT]):
     """A simulated cluster listening on ``host:port``."""
 
-    cluster: SimulatedCluster
+    cluster: ClusterT
     host: str
     port: int
 
@@ -54,7 +54,7 @@ class RunningSimulator:
         return write_kubeconfig(path, self.kubeconfig(context_name), merge=merge)
 
 
-def build_app(cluster: SimulatedCluster) -> web.Application:
+def build_app(cluster: ClusterModel) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
     routes = ApiRoutes(cluster)
     admin.add_routes(app, cluster, routes)
@@ -64,8 +64,8 @@ def build_app(cluster: SimulatedCluster) -> web.Application:
 
 @asynccontextmanager
 async def serve(
-    cluster: SimulatedCluster, host: str = "127.0.0.1", port: int = 0
-) -> AsyncIterator[RunningSimulator]:
+    cluster: ClusterT, host: str = "127.0.0.1", port: int = 0
+) -> AsyncIterator[RunningSimulator[ClusterT]]:
     runner = web.AppRunner(
         build_app(cluster),
         access_log=None,

@@ -11,14 +11,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 
-from graphql_server.simulator import discovery
 from graphql_server.simulator.catalogue import STATUS_VERBS, ResourceType
-from graphql_server.simulator.state import APPLY_PATCH, PATCH_TYPES
+from graphql_server.simulator.http import discovery
+from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.streams import serve_watch
+from graphql_server.simulator.http.tables import table, wants_table
+from graphql_server.simulator.http.wire import (
+    error_response,
+    flag,
+    json_body,
+    json_response,
+    query_int,
+    selectors,
+)
+from graphql_server.simulator.patching import APPLY_PATCH, PATCH_TYPES
 from graphql_server.simulator.status import (
     ApiError,
     bad_request,
@@ -27,19 +38,6 @@ from graphql_server.simulator.status import (
     status_body,
 )
 from graphql_server.simulator.store import Entry
-from graphql_server.simulator.streams import serve_watch
-from graphql_server.simulator.tables import table, wants_table
-from graphql_server.simulator.wire import (
-    error_response,
-    flag,
-    json_body,
-    json_response,
-    query_int,
-    selectors,
-)
-
-if TYPE_CHECKING:
-    from graphql_server.simulator.cluster import SimulatedCluster
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +55,7 @@ class Target:
     legacy_watch: bool
 
 
-def resolve_target(cluster: SimulatedCluster, group: str, version: str, rest: list[str]) -> Target:
+def resolve_target(cluster: ClusterModel, group: str, version: str, rest: list[str]) -> Target:
     legacy_watch = False
     if rest and rest[0] == "watch":
         legacy_watch, rest = True, rest[1:]
@@ -83,7 +81,7 @@ def resolve_target(cluster: SimulatedCluster, group: str, version: str, rest: li
 class ApiRoutes:
     """Handles every Kubernetes API request against one simulated cluster."""
 
-    def __init__(self, cluster: SimulatedCluster) -> None:
+    def __init__(self, cluster: ClusterModel) -> None:
         self.cluster = cluster
 
     async def handle(self, request: web.Request) -> web.StreamResponse:

@@ -2,26 +2,24 @@
 
 Owns the wire form of the fault hooks, churn and seeding: ``GET /_sim/state`` and
 ``POST``/``DELETE`` under ``/_sim/faults/...``, ``/_sim/churn`` and ``/_sim/seed``. Each
-handler calls the matching :class:`SimulatedCluster` method and answers JSON; bad input
-is a 400 Status. The same bearer token as the API applies.
+handler calls the matching :class:`~graphql_server.simulator.http.model.ClusterModel`
+method and answers JSON; bad input is a 400 Status. The same bearer token as the API
+applies.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 
-from graphql_server.simulator.churn import Churn
-from graphql_server.simulator.routes import ApiRoutes
+from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.routes import ApiRoutes
+from graphql_server.simulator.http.wire import error_response, json_response
 from graphql_server.simulator.status import ApiError, bad_request, unauthorized
-from graphql_server.simulator.wire import error_response, json_response
-
-if TYPE_CHECKING:
-    from graphql_server.simulator.cluster import SimulatedCluster
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Action = Callable[[dict[str, Any], web.Request], Awaitable[Any]]
@@ -58,7 +56,7 @@ def _resource(options: dict[str, Any]) -> str:
     return resource
 
 
-def add_routes(app: web.Application, cluster: SimulatedCluster, api: ApiRoutes) -> None:
+def add_routes(app: web.Application, cluster: ClusterModel, api: ApiRoutes) -> None:
     def route(action: Action) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
             try:
@@ -140,7 +138,7 @@ def add_routes(app: web.Application, cluster: SimulatedCluster, api: ApiRoutes) 
         events = int(_number(options, "events", 1000) or 0)
         seed = int(_number(options, "seed", cluster.seed) or 0)
         started = time.perf_counter()
-        applied = await Churn(cluster, 0, seed).burst(max(0, events))
+        applied = await cluster.churn_burst(max(0, events), seed)
         return {
             "applied": applied,
             "seconds": time.perf_counter() - started,
