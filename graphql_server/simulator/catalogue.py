@@ -44,18 +44,11 @@ def _core(
     name_rule: str = NAME_SUBDOMAIN,
     categories: tuple[str, ...] = (),
 ) -> ResourceType:
-    return ResourceType(
-        group="",
-        version="v1",
-        kind=kind,
-        plural=plural,
-        singular=kind.lower(),
-        namespaced=namespaced,
-        short_names=short,
-        categories=categories,
-        has_status=status,
-        name_rule=name_rule,
-    )
+    """A type of the core group (``/api/v1``)."""
+    return _grouped(
+        "", "v1", kind, plural, namespaced, short,
+        status=status, name_rule=name_rule, categories=categories,
+    )  # fmt: skip
 
 
 def _grouped(

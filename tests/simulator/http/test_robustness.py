@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from .helpers import Sim
+from ..helpers import Sim
 
 BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("POST", "/api/v1/namespaces/default/configmaps", {"data": b"{not json"}, 400, "BadRequest"),

@@ -12,7 +12,7 @@ from kubernetes_asyncio import client, watch
 
 from graphql_server.simulator import SimulatedCluster
 
-from .helpers import Sim, collect, status_of
+from ..helpers import Sim, collect, status_of
 
 
 async def test_injected_errors_for_n_requests(sim: Sim) -> None:
@@ -188,7 +188,7 @@ async def test_fault_routes_over_http(sim: Sim) -> None:
 
 
 async def test_bearer_token(tmp_path: Any) -> None:
-    from .helpers import api_client
+    from ..helpers import api_client
 
     cluster = SimulatedCluster("secured", token="s3cret")
     async with cluster.serving() as running:

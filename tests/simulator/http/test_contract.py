@@ -18,7 +18,7 @@ from kubernetes_asyncio import client
 
 from graphql_server.simulator import builtin_catalogue
 
-from .helpers import Kube, collect, eventually, names, raw, status_of
+from ..helpers import Kube, collect, eventually, names, raw, status_of
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -13,7 +13,7 @@ from kubernetes_asyncio import client
 
 from graphql_server.simulator import run_simulator
 
-from .helpers import Sim, api_client
+from ..helpers import Sim, api_client
 
 KUBECTL = shutil.which("kubectl") or (
     "/usr/bin/kubectl" if Path("/usr/bin/kubectl").exists() else None
