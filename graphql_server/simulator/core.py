@@ -1,7 +1,8 @@
 """The core of a simulated cluster's state: types, stores, versions, history, commits.
 
 Owns :class:`StateCore`: the one resourceVersion counter, the served resource types
-(built-in and from CRDs), the per-resource stores, the event history and the watch hub,
+(a composed :class:`~graphql_server.simulator.served.ServedTypes`), the per-resource
+stores, the event history and the watch hub,
 the commit that records and dispatches every change, owner and namespace cascades,
 reads, and the trusted write path generators use. Admission-checked writes (what HTTP
 clients do) are :class:`~graphql_server.simulator.state.ClusterState`. Every method is
@@ -26,7 +27,8 @@ from graphql_server.simulator.history import ADDED, DELETED, MODIFIED, History, 
 from graphql_server.simulator.listing import Page, SnapshotCache, select_page
 from graphql_server.simulator.objects import rfc3339
 from graphql_server.simulator.selectors import FieldSelector, LabelSelector
-from graphql_server.simulator.status import not_found, path_not_found
+from graphql_server.simulator.served import ServedTypes
+from graphql_server.simulator.status import not_found
 from graphql_server.simulator.store import Entry, ResourceStore
 from graphql_server.simulator.watching import WatchHub
 
@@ -49,11 +51,8 @@ class StateCore:
         self.history = History(history_size)
         self.hub = WatchHub()
         self.snapshots = SnapshotCache()
-        self.types: dict[str, ResourceType] = {}
-        self.served: dict[tuple[str, str, str], ResourceType] = {}
-        self.kinds: dict[tuple[str, str], str] = {}
+        self.catalog = ServedTypes()
         self.stores: dict[str, ResourceStore] = {}
-        self.groups: list[str] = []
         self._crd_served: dict[str, list[ResourceType]] = {}
         self._dependents: dict[str, set[tuple[str, str, str]]] = {}
         self._rng = random.Random(f"{name}/{seed}")
@@ -106,44 +105,41 @@ class StateCore:
 
     # -- types -----------------------------------------------------------------------------
 
+    @property
+    def types(self) -> dict[str, ResourceType]:
+        """The storage type of each served resource, by ``plural.group``."""
+        return self.catalog.types
+
+    @property
+    def served(self) -> dict[tuple[str, str, str], ResourceType]:
+        return self.catalog.served
+
+    @property
+    def groups(self) -> list[str]:
+        return self.catalog.groups
+
     def _register(self, rtype: ResourceType) -> None:
-        self.served[(rtype.group, rtype.version, rtype.plural)] = rtype
-        if rtype.group not in self.groups:
-            self.groups.append(rtype.group)
-        if rtype.version == (rtype.storage_version or rtype.version):
-            self.types[rtype.key] = rtype
-        self.kinds[(rtype.group, rtype.kind)] = rtype.key
+        storage = self.catalog.register(rtype)
         if rtype.key not in self.stores:
-            self.stores[rtype.key] = ResourceStore(self.types.get(rtype.key, rtype))
+            self.stores[rtype.key] = ResourceStore(storage)
 
     def _unregister(self, rtype: ResourceType) -> None:
-        self.served.pop((rtype.group, rtype.version, rtype.plural), None)
-        if not any(t.group == rtype.group for t in self.served.values()):
-            self.groups = [g for g in self.groups if g != rtype.group]
+        self.catalog.unregister(rtype)
 
     def resolve(self, group: str, version: str, plural: str) -> ResourceType:
-        rtype = self.served.get((group, version, plural))
-        if rtype is None:
-            raise path_not_found()
-        return rtype
+        return self.catalog.resolve(group, version, plural)
 
     def resolve_kind(self, api_version: str, kind: str) -> ResourceType:
-        group, _, version = api_version.rpartition("/")
-        key = self.kinds.get((group, kind))
-        rtype = None if key is None else self.served.get((group, version, self.types[key].plural))
-        if rtype is None:
-            raise path_not_found()
-        return rtype
+        return self.catalog.resolve_kind(api_version, kind)
 
     def versions_of(self, group: str) -> list[str]:
-        versions = {t.version for t in self.served.values() if t.group == group}
-        return sorted(versions, key=crds.version_priority)
+        return self.catalog.versions_of(group)
 
     def served_types(self, group: str, version: str) -> list[ResourceType]:
-        return [t for t in self.served.values() if t.group == group and t.version == version]
+        return self.catalog.served_types(group, version)
 
     def _api_versions(self, rtype: ResourceType) -> list[str]:
-        return [f"{rtype.group}/{v}" if rtype.group else v for v in self.versions_of(rtype.group)]
+        return self.catalog.api_versions(rtype)
 
     def store(self, rtype: ResourceType) -> ResourceStore:
         return self.stores[rtype.key]
@@ -301,14 +297,14 @@ class StateCore:
             self._unregister(rtype)
         served = list(types)
         storage = crds.storage_type(entry.obj)
-        self.types[storage.key] = storage
+        self.catalog.store_as(storage)
         if storage.key not in self.stores:
             self.stores[storage.key] = ResourceStore(storage)
         else:
             self.stores[storage.key].rtype = storage
         for rtype in served:
             self._register(rtype)
-        self.kinds[(storage.group, storage.kind)] = storage.key
+        self.catalog.store_as(storage)
         self._crd_served[name] = served
 
     def _unserve_crd(self, crd: Entry) -> None:
@@ -322,7 +318,6 @@ class StateCore:
         for rtype in served:
             self._unregister(rtype)
         self.hub.end_key(key)
-        self.types.pop(key, None)
+        self.catalog.forget(key, spec["group"], spec["names"]["kind"])
         self.stores.pop(key, None)
         self.snapshots.forget(key)
-        self.kinds.pop((spec["group"], spec["names"]["kind"]), None)
