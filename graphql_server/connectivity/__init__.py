@@ -2,7 +2,9 @@
 
 This package owns what each kind of connection accepts (credential and registration
 schemas, validation, redaction) and how to test that a connection is reachable and
-usable. It must not touch the store, the API or the sync machinery.
+usable. Kubeconfig documents are read, and pasted ones vetted, by ``kube.kubeconfig``
+(the one parser and policy). It must not touch the store, the API or the sync
+machinery.
 """
 
 from graphql_server.connectivity.definitions import (

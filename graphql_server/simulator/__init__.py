@@ -6,6 +6,13 @@ powers ``serve --demo``, the tests and the benchmarks. Start one in-process with
 ``async with SimulatedCluster(...).serving() as running``, or run
 :func:`run_simulator` for the ``simulate`` CLI verb. Nothing here imports a Kubernetes
 client library.
+
+Layout: the model (``cluster``'s :class:`SimulatedCluster` facade over ``state``,
+``core``, ``served``, ``store``, ``objects``, ``history``, ``crds``, ``selectors``,
+``patching``, ``listing``, ``watching``, ``faults``), the HTTP layer
+(``simulator.http``, typed only against its ``ClusterModel`` protocol) and the
+populators (``simulator.populating``: population, seeding, churn). The model never
+imports the HTTP layer; only the facade starts a server.
 """
 
 from graphql_server.simulator.catalogue import (

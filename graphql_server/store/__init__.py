@@ -1,4 +1,10 @@
-"""Persistence: the only package that talks to the database (through tortoise-orm)."""
+"""Persistence: the only package that talks to the database (through tortoise-orm).
+
+Transactions go through :meth:`Database.transaction` (tortoise's public
+``in_transaction`` underneath), never tortoise's private helpers; multi-row
+statements on resources are grouped and chunked by ``store.chunking``. It must
+not import the API, the sync or Kubernetes clients.
+"""
 
 from __future__ import annotations
 
