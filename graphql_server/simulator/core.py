@@ -2,8 +2,9 @@
 
 Owns :class:`StateCore`: the one resourceVersion counter, the served resource types
 (a composed :class:`~graphql_server.simulator.served.ServedTypes`), the per-resource
-stores, the event history and the watch hub,
-the commit that records and dispatches every change, owner and namespace cascades,
+stores, the event history and the watch hub, the commit that records and dispatches
+every change, owner cascades (over a composed
+:class:`~graphql_server.simulator.owners.OwnerIndex`) and namespace cascades,
 reads, and the trusted write path generators use. Admission-checked writes (what HTTP
 clients do) are :class:`~graphql_server.simulator.state.ClusterState`. Every method is
 synchronous, so each change is atomic on the event loop.
@@ -26,6 +27,7 @@ from graphql_server.simulator.catalogue import (
 from graphql_server.simulator.history import ADDED, DELETED, MODIFIED, History, WatchEvent
 from graphql_server.simulator.listing import Page, SnapshotCache, select_page
 from graphql_server.simulator.objects import rfc3339
+from graphql_server.simulator.owners import OwnerIndex
 from graphql_server.simulator.selectors import FieldSelector, LabelSelector
 from graphql_server.simulator.served import ServedTypes
 from graphql_server.simulator.status import not_found
@@ -54,7 +56,7 @@ class StateCore:
         self.catalog = ServedTypes()
         self.stores: dict[str, ResourceStore] = {}
         self._crd_served: dict[str, list[ResourceType]] = {}
-        self._dependents: dict[str, set[tuple[str, str, str]]] = {}
+        self.owners = OwnerIndex()
         self._rng = random.Random(f"{name}/{seed}")
         for rtype in BUILTIN_RESOURCES:
             self._register(rtype)
@@ -162,28 +164,13 @@ class StateCore:
         event = WatchEvent(kind, key, entry, prev)
         self.history.append(event)
         self.hub.dispatch(event)
-        self._track_owners(key, entry, prev, kind)
+        self.owners.track(key, entry, prev, kind)
         return entry
 
     def bump(self) -> int:
         """Advance the resourceVersion without changing any object."""
         self.rv += 1
         return self.rv
-
-    def _track_owners(self, key: str, entry: Entry, prev: Entry | None, kind: str) -> None:
-        new_owners = () if kind == DELETED else entry.owners
-        old_owners = () if prev is None else prev.owners
-        if new_owners == old_owners:
-            return
-        ident = (key, entry.namespace, entry.name)
-        for uid in old_owners:
-            dependents = self._dependents.get(uid)
-            if dependents is not None:
-                dependents.discard(ident)
-                if not dependents:
-                    del self._dependents[uid]
-        for uid in new_owners:
-            self._dependents.setdefault(uid, set()).add(ident)
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -242,7 +229,7 @@ class StateCore:
         return gone
 
     def _cascade(self, owner_uid: str, propagation: str) -> None:
-        for key, namespace, name in sorted(self._dependents.pop(owner_uid, ())):
+        for key, namespace, name in self.owners.take(owner_uid):
             dependent = self.stores[key].get(namespace, name)
             if dependent is not None:
                 self._delete_entry(key, dependent, propagation)
