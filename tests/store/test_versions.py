@@ -124,7 +124,7 @@ async def test_delete_cluster_forgets_its_tombstones(store: Store) -> None:
 async def test_old_tombstones_are_pruned(store: Store) -> None:
     await store.resources.apply([], [(CLUSTER, "u1", "4")])
     store.resources.tombstones.retention = -10.0
-    async with store.database.connection()._in_transaction() as conn:
+    async with store.database.transaction() as conn:
         pruned = await store.resources.tombstones.prune_if_due(conn, force=True)
     assert pruned == 1
     assert len(await store.resources.apply([row("u1", "a", version="4")], [])) == 1
@@ -247,7 +247,7 @@ async def test_label_equality_uses_containment_on_postgres(store: Store) -> None
     )
     assert any("gin (labels)" in str(i["indexdef"]).lower() for i in indexes)
     # With enough rows and no sequential scans allowed, the planner takes the index.
-    async with connection._in_transaction() as conn:
+    async with store.database.transaction() as conn:
         await conn.execute_query("SET LOCAL enable_seqscan = off")
         _, plan = await conn.execute_query(
             'EXPLAIN SELECT id FROM resources WHERE labels @> \'{"app": "web"}\'::jsonb'
