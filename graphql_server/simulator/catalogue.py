@@ -8,6 +8,8 @@ objects, no I/O. Other packages may enumerate :data:`BUILTIN_RESOURCES`.
 
 from __future__ import annotations
 
+from functools import partial
+
 from graphql_server.kube.resource_types import (
     ALL_VERBS,
     NAME_DNS1035,
@@ -32,23 +34,6 @@ __all__ = [
     "builtin_by_key",
     "builtin_catalogue",
 ]
-
-
-def _core(
-    kind: str,
-    plural: str,
-    namespaced: bool,
-    short: tuple[str, ...] = (),
-    *,
-    status: bool = False,
-    name_rule: str = NAME_SUBDOMAIN,
-    categories: tuple[str, ...] = (),
-) -> ResourceType:
-    """A type of the core group (``/api/v1``)."""
-    return _grouped(
-        "", "v1", kind, plural, namespaced, short,
-        status=status, name_rule=name_rule, categories=categories,
-    )  # fmt: skip
 
 
 def _grouped(
@@ -76,6 +61,9 @@ def _grouped(
         name_rule=name_rule,
     )
 
+
+# A type of the core group (``/api/v1``).
+_core = partial(_grouped, "", "v1")
 
 _ALL = ("all",)
 _RBAC = "rbac.authorization.k8s.io"
