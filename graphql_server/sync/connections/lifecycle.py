@@ -35,11 +35,10 @@ from graphql_server.errors import (
     KubernetesError,
 )
 from graphql_server.lifecycle import ConnectionStatus
-from graphql_server.retrying import Backoff
 from graphql_server.store import Store
 from graphql_server.store.connections import Changes, ConnectionQuery, ConnectionRecord
 from graphql_server.sync.commands import Reconcile
-from graphql_server.sync.connecting import ClusterSource
+from graphql_server.sync.connecting import ClusterSource, reconnect_backoff
 from graphql_server.sync.connections.command_line import CommandLineClusters
 from graphql_server.sync.connections.monitoring import MonitoringDiscovery
 from graphql_server.sync.connections.notices import Notices
@@ -223,7 +222,7 @@ class ConnectionSync:
         )
 
     async def _connect(self, connection_id: str) -> None:
-        backoff = Backoff(1.0, 60.0)
+        backoff = reconnect_backoff()
         warned = False
         while True:
             record = await self.store.connections.get(connection_id)
@@ -248,7 +247,7 @@ class ConnectionSync:
                         f"cannot reach {record.name!r} to sync it ({exc.message}); retrying",
                         severity="warning",
                     )
-                await asyncio.sleep(backoff.next_delay())
+                await backoff.sleep()
                 continue
             await self._connected(record.id, cluster_id)
             return
