@@ -46,7 +46,7 @@ from graphql_server.events import RESOURCES_TOPIC, ResourceEvent
 from graphql_server.kube.watching import WatchOptions
 from graphql_server.settings import Settings
 from graphql_server.store import Store
-from graphql_server.sync.scaleout import ScaleOutOptions, ScaleOutSyncService
+from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService
 from graphql_server.sync.service import sync_options
 
 PREFIX = "bench"

@@ -42,9 +42,9 @@ from graphql_server.kube.discovery import DEFAULT_EXCLUDED, TypeFilter, discover
 from graphql_server.kube.watching import WatchOptions
 from graphql_server.settings import Settings
 from graphql_server.store import Store
+from graphql_server.sync.connecting import ClusterSource
 from graphql_server.sync.rows import to_row
 from graphql_server.sync.service import SyncService, sync_options
-from graphql_server.sync.supervisor import ClusterSource
 
 STAMP = "bench.graphql-server/sent-at"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
@@ -43,11 +44,25 @@ from graphql_server.registry import Registry, Source
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.identity import secrets_for, server_id_for
+from graphql_server.sync.service import SyncService
+from graphql_server.sync.stats import SyncStats
 
 log = logging.getLogger(__name__)
 
-# Extra parts of the process (sync, demo cluster) started after the store and broker.
-Component = Callable[[Services], AbstractAsyncContextManager[Any]]
+
+@dataclass(slots=True)
+class Parts:
+    """What the running components expose to the rest of the app: the sync, if any."""
+
+    sync: SyncService | None = None
+
+    def sync_stats(self) -> list[SyncStats]:
+        return [] if self.sync is None else [self.sync.stats()]
+
+
+# Extra parts of the process (sync, demo cluster) started after the store and broker;
+# each yields the sync service it runs, or None.
+Component = Callable[[Services], AbstractAsyncContextManager[SyncService | None]]
 
 
 def _graphiql_page() -> str:
@@ -187,9 +202,9 @@ def create_app(
             registry=await load_registry(store),
         )
         app.state.services = state["services"]
-        parts: list[object] = []  # what the components yielded (e.g. the SyncService)
+        parts = Parts()  # what the components yielded (the sync service)
         app.state.parts = parts
-        metrics.attach(state["services"], parts)
+        metrics.attach(state["services"], parts.sync_stats)
         try:
             async with _started(components, state["services"], parts):
                 yield
@@ -243,13 +258,14 @@ async def load_registry(store: Store) -> Registry:
 
 @asynccontextmanager
 async def _started(
-    components: tuple[Component, ...], services: Services, parts: list[object]
+    components: tuple[Component, ...], services: Services, parts: Parts
 ) -> AsyncIterator[None]:
     if not components:
         yield
         return
     first, rest = components[0], components[1:]
     async with first(services) as part:
-        parts.append(part)
+        if part is not None:
+            parts.sync = part
         async with _started(rest, services, parts):
             yield

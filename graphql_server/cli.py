@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import signal
 import sys
@@ -21,7 +20,7 @@ import uvicorn
 
 from graphql_server.errors import GraphQLServerError
 from graphql_server.logs import configure_logging
-from graphql_server.settings import Settings, describe
+from graphql_server.settings import Settings, describe, option_fields
 from graphql_server.snapshot import command as snapshot_command
 
 log = logging.getLogger("graphql_server")
@@ -31,7 +30,7 @@ SCHEMA_PATH = Path("schema") / "schema.graphql"
 
 def _add_settings(parser: argparse.ArgumentParser, names: Sequence[str]) -> None:
     rows = {row[1]: row for row in describe()}
-    for f in dataclasses.fields(Settings):
+    for f in option_fields():
         if f.name not in names:
             continue
         flag, env, default, text = rows["GRAPHQL_SERVER_" + f.name.upper()]
@@ -54,7 +53,7 @@ def _add_settings(parser: argparse.ArgumentParser, names: Sequence[str]) -> None
             parser.add_argument(flag, dest=f.name, type=converter, default=None, help=help_text)
 
 
-SERVE_OPTIONS = [f.name for f in dataclasses.fields(Settings)]
+SERVE_OPTIONS = [f.name for f in option_fields()]
 STORE_OPTIONS = ["database_url", "data_dir", "log_level", "log_format"]
 AGENT_OPTIONS = [
     "log_level",
@@ -115,9 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    values = {
-        f.name: getattr(args, f.name) for f in dataclasses.fields(Settings) if hasattr(args, f.name)
-    }
+    values = {f.name: getattr(args, f.name) for f in option_fields() if hasattr(args, f.name)}
     return Settings.from_environ(**values)
 
 
@@ -212,7 +209,7 @@ def serve(settings: Settings) -> int:
 def agent(settings: Settings) -> int:
     """Discovery alone: watch the clusters (under their leases), publish to NATS."""
     from graphql_server.components import agent_for
-    from graphql_server.sync.agent import run_agent
+    from graphql_server.sync.scaleout.agent import run_agent
 
     running = agent_for(settings)
 

@@ -20,10 +20,10 @@ from graphql_server.kube.config import kubeconfig_contexts, running_in_cluster
 from graphql_server.settings import Settings
 from graphql_server.simulator import SimulatedCluster
 from graphql_server.store.identity import server_id_for
-from graphql_server.sync.agent import Agent
-from graphql_server.sync.scaleout import ScaleOutOptions, ScaleOutSyncService, holder_name
+from graphql_server.sync.connecting import ClusterSource
+from graphql_server.sync.scaleout.agent import Agent
+from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService, holder_name
 from graphql_server.sync.service import SyncService, sync_options
-from graphql_server.sync.supervisor import ClusterSource
 
 log = logging.getLogger(__name__)
 

@@ -38,13 +38,22 @@ def _opt(default: Any, help: str, *, flag: str | None = None, secret: bool = Fal
     )
 
 
+def option_fields() -> tuple[dataclasses.Field[Any], ...]:
+    """The fields of ``Settings`` that are options (a flag and a variable each)."""
+    return tuple(f for f in dataclasses.fields(Settings) if not f.metadata.get("resolved"))
+
+
 def _opt_list(flag: str, help: str) -> Any:
     return field(default=(), metadata={"help": help, "flag": flag, "secret": False})
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """All options of the process. ``None`` means "not set"; see ``effective_*`` helpers."""
+    """All options of the process. ``None`` means "not set"; see ``effective_*`` helpers.
+
+    ``user_data_dir`` is no option: ``from_environ`` resolves it once from the
+    environment it is given, so that nothing reads ``os.environ`` later.
+    """
 
     host: str = _opt("127.0.0.1", "Address to listen on.")
     port: int = _opt(8000, "Port to listen on.")
@@ -134,6 +143,10 @@ class Settings:
         "away and catch up).",
     )
 
+    user_data_dir: Path | None = field(
+        default=None, repr=False, compare=False, metadata={"resolved": True}
+    )
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from ``GRAPHQL_SERVER_*`` variables, then apply ``overrides``.
@@ -142,13 +155,13 @@ class Settings:
         value in place.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
+        values: dict[str, Any] = {"user_data_dir": default_data_dir(env)}
+        for f in option_fields():
             raw = env.get(ENV_PREFIX + f.name.upper())
             if raw is not None and raw != "":
                 values[f.name] = _parse(f, raw)
         for name, value in overrides.items():
-            if name not in cls.__dataclass_fields__:
+            if name not in {f.name for f in option_fields()}:
                 raise ConfigurationError(f"unknown setting {name!r}")
             if value is None or (isinstance(value, list | tuple) and not value):
                 continue
@@ -186,9 +199,15 @@ class Settings:
             raise ConfigurationError("the read-only token must differ from the full-access token")
 
     def effective_data_dir(self, environ: Mapping[str, str] | None = None) -> Path:
+        """The data directory: the option, else the per-user one (from ``environ`` when
+        given, else as ``from_environ`` resolved it, else under the home directory)."""
         if self.data_dir is not None:
             return self.data_dir
-        return default_data_dir(os.environ if environ is None else environ)
+        if environ is not None:
+            return default_data_dir(environ)
+        if self.user_data_dir is not None:
+            return self.user_data_dir
+        return default_data_dir({})
 
     def effective_database_url(self, environ: Mapping[str, str] | None = None) -> str:
         if self.database_url:
@@ -227,7 +246,7 @@ def _parse(f: dataclasses.Field[Any], raw: str) -> Any:
 def describe() -> list[tuple[str, str, str, str]]:
     """(flag, environment variable, default, help) for every option, for docs and --help."""
     rows = []
-    for f in dataclasses.fields(Settings):
+    for f in option_fields():
         flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
         default = f.default if f.default != () else "(none)"
         rows.append((flag, ENV_PREFIX + f.name.upper(), str(default), f.metadata["help"]))

@@ -16,7 +16,7 @@ from graphql_server.errors import KubernetesError
 from graphql_server.logs import JSONFormatter, TextFormatter
 from graphql_server.simulator import SimulatedCluster
 from graphql_server.store import Store
-from graphql_server.sync.supervisor import ClusterSource
+from graphql_server.sync.connecting import ClusterSource
 from tests.sync.harness import converge, sync_service
 
 CLUSTER_LOGGERS = ("graphql_server.kube.watching", "graphql_server.sync.clusters")

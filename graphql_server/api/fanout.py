@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from graphql_server.broker.base import DEFAULT_MAILBOX, Subscription
+from graphql_server.broker.base import DEFAULT_MAILBOX, Overflows, Subscription
 from graphql_server.errors import GraphQLServerError
 from graphql_server.tasks import TaskOwner
 
@@ -66,6 +66,7 @@ class Feeds:
         self._tasks_by_key: dict[Hashable, asyncio.Task[Any]] = {}
         self._numbers = itertools.count(1)
         self._closed = False
+        self.overflows = Overflows()
 
     @property
     def active(self) -> int:
@@ -92,7 +93,7 @@ class Feeds:
             run = self._run(feed, producer())
             task = self._tasks.spawn(f"{name}-{next(self._numbers)}", run)
             self._tasks_by_key[key] = task
-        member = Subscription(name, self.mailbox, feed.leave)
+        member = Subscription(name, self.mailbox, feed.leave, self.overflows)
         feed.members.add(member)
         try:
             yield member

@@ -33,7 +33,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
 from graphql_server.api.errors import MASKED_MESSAGE
-from graphql_server.broker.base import DEFAULT_MAILBOX, Subscription
+from graphql_server.broker.base import DEFAULT_MAILBOX, Overflows, Subscription
 from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,7 @@ class SharedStreams:
         self._streams: dict[Hashable, _Stream] = {}
         self._tasks = TaskOwner("subscriptions")
         self._numbers = itertools.count(1)
+        self.overflows = Overflows()
 
     @property
     def active(self) -> int:
@@ -145,7 +146,7 @@ class SharedStreams:
             self._streams[key] = stream
             run = self._run(key, stream, context, variables)
             stream.task = self._tasks.spawn(f"execution-{next(self._numbers)}", run)
-        member = Subscription("subscription", self.mailbox, stream.leave)
+        member = Subscription("subscription", self.mailbox, stream.leave, self.overflows)
         stream.members.add(member)
         try:
             yield member

@@ -22,8 +22,8 @@ DEFAULT_MAILBOX = 1000
 class Overflows:
     """Mailboxes that overflowed and the messages they dropped, by mailbox name.
 
-    Process-wide, like the process's memory; written only when a subscriber is too
-    slow, read by the metrics.
+    Kept by whoever owns the mailboxes (a broker, the API's shared streams and feeds);
+    written only when a subscriber is too slow, read by the metrics.
     """
 
     def __init__(self) -> None:
@@ -31,14 +31,18 @@ class Overflows:
         self.messages: Counter[str] = Counter()
 
 
-OVERFLOWS = Overflows()
-
-
 class Subscription:
     """One subscriber's bounded mailbox on one topic; an async iterator of messages."""
 
-    def __init__(self, topic: str, maxsize: int, on_close: Callable[[Subscription], None]) -> None:
+    def __init__(
+        self,
+        topic: str,
+        maxsize: int,
+        on_close: Callable[[Subscription], None],
+        overflows: Overflows | None = None,
+    ) -> None:
         self.topic = topic
+        self.overflows = overflows if overflows is not None else Overflows()
         self.maxsize = maxsize
         self._queue: deque[object] = deque()
         self._dropped = 0
@@ -53,8 +57,8 @@ class Subscription:
             return
         if len(self._queue) >= self.maxsize:
             if not self.total_dropped:
-                OVERFLOWS.subscribers[self.topic] += 1
-            OVERFLOWS.messages[self.topic] += len(self._queue) + 1
+                self.overflows.subscribers[self.topic] += 1
+            self.overflows.messages[self.topic] += len(self._queue) + 1
             self._dropped += len(self._queue) + 1
             self.total_dropped += len(self._queue) + 1
             self._queue.clear()
@@ -106,6 +110,11 @@ class Subscription:
 
 class Broker(ABC):
     """Topic-based publish/subscribe."""
+
+    @property
+    @abstractmethod
+    def overflows(self) -> Overflows:
+        """The mailboxes of this broker's subscribers that overflowed."""
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         """Connect, where the broker has something to connect to."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
 import nats
@@ -22,6 +23,7 @@ from nats.js.api import StreamConfig
 from nats.js.errors import APIError, NotFoundError
 
 from graphql_server.errors import BrokerUnavailable
+from graphql_server.retrying import Backoff, Jitter, retry
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,11 @@ STREAM_CONFIG_CHANGED = 10058
 NATS_ERRORS: tuple[type[Exception], ...] = (nats.errors.Error, TimeoutError, OSError)
 # The same, and our own translation of them.
 BROKER_ERRORS: tuple[type[Exception], ...] = (*NATS_ERRORS, BrokerUnavailable)
+
+
+def broker_backoff() -> Backoff:
+    """Waits between attempts on a NATS server that is away: 0.2 s doubling to 2 s."""
+    return Backoff(0.2, 2.0, Jitter.NONE)
 
 
 def redacted(url: str) -> str:
@@ -78,11 +85,10 @@ class NatsClient:
     async def connect(self, wait: float = 30.0) -> None:
         """Connect, retrying for up to ``wait`` seconds; ``BrokerUnavailable`` after that."""
         servers = [part.strip() for part in self.url.split(",") if part.strip()]
-        deadline = time.monotonic() + wait
-        delay = 0.2
-        while True:
-            try:
-                self._nc = await nats.connect(
+        try:
+            self._nc = await retry(
+                partial(
+                    nats.connect,
                     servers=servers,
                     name=self.name,
                     allow_reconnect=True,
@@ -96,19 +102,20 @@ class NatsClient:
                     disconnected_cb=self._disconnected,
                     reconnected_cb=self._reconnected,
                     closed_cb=self._closed,
-                )
-            except NATS_ERRORS as exc:
-                if time.monotonic() + delay > deadline:
-                    raise BrokerUnavailable(
-                        f"cannot connect to NATS at {redacted(self.url)}: {exc or type(exc)}"
-                    ) from exc
-                log.warning("NATS at %s unreachable (%s); retrying", redacted(self.url), exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
-                continue
-            self._up.set()
-            log.info("connected to NATS at %s", redacted(self.url))
-            return
+                ),
+                broker_backoff(),
+                errors=NATS_ERRORS,
+                deadline=time.monotonic() + wait,
+                on_retry=lambda exc, _: log.warning(
+                    "NATS at %s unreachable (%s); retrying", redacted(self.url), exc
+                ),
+            )
+        except NATS_ERRORS as exc:
+            raise BrokerUnavailable(
+                f"cannot connect to NATS at {redacted(self.url)}: {exc or type(exc)}"
+            ) from exc
+        self._up.set()
+        log.info("connected to NATS at %s", redacted(self.url))
 
     async def close(self) -> None:
         nc, self._nc = self._nc, None

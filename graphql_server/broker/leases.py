@@ -29,7 +29,7 @@ from nats.js.api import KeyValueConfig, StorageType
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
-from graphql_server.broker.client import BROKER_ERRORS, NatsClient
+from graphql_server.broker.client import BROKER_ERRORS, NatsClient, broker_backoff
 from graphql_server.errors import BrokerUnavailable
 from graphql_server.tasks import TaskOwner
 
@@ -195,19 +195,19 @@ class Holding:
             await tasks.close()
 
     async def _acquire(self) -> Lease:
-        delay = 0.2
+        backoff = broker_backoff()
         while True:
             try:
                 await self.leases.client.wait_connected()
                 lease = await self.leases.acquire(self.name, self.holder)
-                if lease is not None:
-                    return lease
-                delay = 0.2
-                await asyncio.sleep(self.leases.ttl / 4)
             except BROKER_ERRORS as exc:
                 log.debug("lease %s: %s; retrying", self.name, exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                await backoff.sleep()
+                continue
+            if lease is not None:
+                return lease
+            backoff.reset()
+            await asyncio.sleep(self.leases.ttl / 4)
 
     async def _keep(self, lease: Lease, worker: asyncio.Task[None]) -> bool:
         """Renew until the lease is lost or expires (False), or the work ends (True)."""

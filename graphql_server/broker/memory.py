@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from graphql_server.broker.base import DEFAULT_MAILBOX, Broker, Subscription
+from graphql_server.broker.base import DEFAULT_MAILBOX, Broker, Overflows, Subscription
 
 
 class InProcessBroker(Broker):
     def __init__(self) -> None:
         self._topics: dict[str, set[Subscription]] = {}
+        self._overflows = Overflows()
+
+    @property
+    def overflows(self) -> Overflows:
+        return self._overflows
 
     async def publish(self, topic: str, message: object) -> None:
         self.publish_nowait(topic, message)
@@ -17,7 +22,7 @@ class InProcessBroker(Broker):
             subscription.offer(message)
 
     def subscribe(self, topic: str, maxsize: int = DEFAULT_MAILBOX) -> Subscription:
-        subscription = Subscription(topic, maxsize, self._forget)
+        subscription = Subscription(topic, maxsize, self._forget, self._overflows)
         self._topics.setdefault(topic, set()).add(subscription)
         return subscription
 

@@ -44,8 +44,8 @@ from nats.js.api import (
 )
 from nats.js.errors import NoStreamResponseError, NotFoundError
 
-from graphql_server.broker.base import DEFAULT_MAILBOX, Broker, Subscription
-from graphql_server.broker.client import BROKER_ERRORS, NATS_ERRORS, NatsClient
+from graphql_server.broker.base import DEFAULT_MAILBOX, Broker, Overflows, Subscription
+from graphql_server.broker.client import BROKER_ERRORS, NATS_ERRORS, NatsClient, broker_backoff
 from graphql_server.broker.codec import decode, encode
 from graphql_server.broker.memory import InProcessBroker
 from graphql_server.broker.outbox import Message, Outbox, batched, frame, unframe
@@ -133,6 +133,10 @@ class NatsBroker(Broker):
     @property
     def prefix(self) -> str:
         return self.options.prefix
+
+    @property
+    def overflows(self) -> Overflows:
+        return self.local.overflows
 
     async def start(self) -> None:
         await self.client.connect(self.options.connect_wait)
@@ -243,7 +247,7 @@ class Follower:
         self.restarts: Counter[str] = Counter()
 
     async def run(self) -> None:
-        delay = 0.2
+        backoff = broker_backoff()
         client = self.broker.client
         while True:
             await client.wait_connected()
@@ -256,14 +260,12 @@ class Follower:
             except NATS_ERRORS as exc:
                 self.restarts[type(exc).__name__] += 1
                 log.info("%s: following the stream again after %s", self.topic, exc or "a pause")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                await backoff.sleep()
             except BrokerUnavailable as exc:
                 log.info("%s: %s", self.topic, exc.message)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
+                await backoff.sleep()
             else:
-                delay = 0.2
+                backoff.reset()
             finally:
                 await self._release(subscription, consumer)
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import struct
 import zlib
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+
+from graphql_server.retrying import Backoff, Jitter
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class Outbox:
             await self._progress.wait_for(lambda: self.confirmed >= target)
 
     async def run(self) -> None:
-        delay = self.retry_initial
+        backoff = Backoff(self.retry_initial, self.retry_max, Jitter.SPREAD)
         while True:
             if not (self._retry or self._queue):
                 self._work.clear()
@@ -145,10 +146,11 @@ class Outbox:
             async with self._progress:
                 self._progress.notify_all()
             if done == len(batch):
-                delay = self.retry_initial
+                backoff.reset()
                 continue
             self.failures += 1
             error = results[done]
+            delay = backoff.next_delay()
             log.warning(
                 "%s: publish failed (%s); %d entries waiting, retrying in %.1fs",
                 self.name,
@@ -156,8 +158,7 @@ class Outbox:
                 self.pending,
                 delay,
             )
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self.retry_max)
+            await asyncio.sleep(delay)
 
     def _take(self) -> Message:
         """Compose the next message from the head of the queue (at least one entry)."""

@@ -23,6 +23,7 @@ import orjson
 from graphql_server.errors import KubernetesError, ResourceExpired
 from graphql_server.kube.client import KubeClient, query
 from graphql_server.kube.discovery import ResourceType
+from graphql_server.retrying import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +54,6 @@ class WatchOptions:
     idle_timeout: float = 90.0
     backoff_initial: float = 0.8
     backoff_max: float = 30.0
-
-
-class Backoff:
-    """Exponential backoff with full jitter between ``initial`` and ``maximum``."""
-
-    def __init__(self, initial: float, maximum: float) -> None:
-        self.initial = initial
-        self.maximum = maximum
-        self.attempt = 0
-
-    def next_delay(self) -> float:
-        ceiling = min(self.maximum, self.initial * (2**self.attempt))
-        self.attempt += 1
-        return random.uniform(self.initial, max(self.initial, ceiling))
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 class Reflector:

@@ -24,9 +24,8 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 
 from graphql_server.api.context import Services
-from graphql_server.broker.base import OVERFLOWS
-from graphql_server.sync.service import SyncService
-from graphql_server.sync.stats import Distribution
+from graphql_server.broker.base import Overflows
+from graphql_server.sync.stats import Histogram, SyncStats, WriterStats
 from graphql_server.sync.status import PHASES
 
 PREFIX = "graphql_server"
@@ -37,13 +36,13 @@ def _bound(value: float) -> str:
     return "+Inf" if value == float("inf") else repr(float(value))
 
 
-def _histogram(name: str, documentation: str, parts: Sequence[Distribution]) -> Metric:
+def _histogram(name: str, documentation: str, parts: Sequence[Histogram]) -> Metric:
     """One histogram from distributions with the same bounds (summed)."""
     if not parts:
         return HistogramMetricFamily(name, documentation, buckets=[("+Inf", 0)], sum_value=0)
-    totals = [0] * len(parts[0].counts)
+    totals = [0] * len(parts[0].cumulative)
     for part in parts:
-        for index, (_, running) in enumerate(part.cumulative()):
+        for index, (_, running) in enumerate(part.cumulative):
             totals[index] += running
     bounds = (*parts[0].bounds, float("inf"))
     return HistogramMetricFamily(
@@ -55,18 +54,18 @@ def _histogram(name: str, documentation: str, parts: Sequence[Distribution]) -> 
 
 
 class SyncCollector(Collector):
-    """The sync's figures, from the ``SyncService`` instances the app runs."""
+    """The sync's figures, from the stats of the sync services the app runs."""
 
-    def __init__(self, services: Callable[[], Iterable[SyncService]]) -> None:
-        self.services = services
+    def __init__(self, stats: Callable[[], Iterable[SyncStats]]) -> None:
+        self.stats = stats
 
     def collect(self) -> Iterator[Metric]:
-        services = list(self.services())
-        yield from self._kinds(services)
-        yield from self._watches(services)
-        yield from self._writer(services)
+        stats = list(self.stats())
+        yield from self._kinds(stats)
+        yield from self._watches(stats)
+        yield from self._writer([s.writer for s in stats])
 
-    def _kinds(self, services: list[SyncService]) -> Iterator[Metric]:
+    def _kinds(self, stats: list[SyncStats]) -> Iterator[Metric]:
         now = datetime.now(UTC)
         objects = GaugeMetricFamily(
             f"{PREFIX}_sync_objects",
@@ -93,21 +92,21 @@ class SyncCollector(Collector):
             "1 for the current sync phase of each cluster, else 0.",
             labels=("cluster_id", "phase"),
         )
-        for service in services:
-            for cluster_id, state in list(service.tracker.clusters.items()):
+        for snapshot in stats:
+            for cluster_id, cluster_phase in snapshot.cluster_phases.items():
                 for phase in PHASES:
-                    clusters.add_metric((cluster_id, phase), float(state.phase == phase))
-                for name, kind in list(state.kinds.items()):
-                    labels = (cluster_id, name)
-                    objects.add_metric(labels, kind.count)
-                    events.add_metric(labels, kind.events)
-                    if kind.last_event_at is not None:
-                        since.add_metric(labels, (now - kind.last_event_at).total_seconds())
-                    for phase in PHASES:
-                        phases.add_metric((*labels, phase), float(kind.phase == phase))
+                    clusters.add_metric((cluster_id, phase), float(cluster_phase == phase))
+            for kind in snapshot.kinds:
+                labels = (kind.cluster_id, kind.resource_type)
+                objects.add_metric(labels, kind.count)
+                events.add_metric(labels, kind.events)
+                if kind.last_event_at is not None:
+                    since.add_metric(labels, (now - kind.last_event_at).total_seconds())
+                for phase in PHASES:
+                    phases.add_metric((*labels, phase), float(kind.phase == phase))
         yield from (objects, events, since, phases, clusters)
 
-    def _watches(self, services: list[SyncService]) -> Iterator[Metric]:
+    def _watches(self, stats: list[SyncStats]) -> Iterator[Metric]:
         running = GaugeMetricFamily(
             f"{PREFIX}_watches", "Watch loops running, by cluster.", labels=("cluster_id",)
         )
@@ -122,31 +121,31 @@ class SyncCollector(Collector):
             "Complete lists of a resource type, by reason (initial, expired, resync).",
             labels=(*KIND_LABELS, "reason"),
         )
-        for service in services:
-            for cluster_id, sync in list(service.supervisor.clusters.items()):
-                running.add_metric((cluster_id,), len(sync.reflectors))
-                for name, (reflector, _) in list(sync.reflectors.items()):
-                    for reason, count in Counter(reflector.restarts).items():
-                        restarts.add_metric((cluster_id, name, reason), count)
-                    for reason, count in Counter(reflector.relist_reasons).items():
-                        relists.add_metric((cluster_id, name, reason), count)
+        for snapshot in stats:
+            for cluster_id, count in snapshot.watches_running.items():
+                running.add_metric((cluster_id,), count)
+            for watch in snapshot.watches:
+                for reason, n in watch.restarts.items():
+                    restarts.add_metric((watch.cluster_id, watch.resource_type, reason), n)
+                for reason, n in watch.relists.items():
+                    relists.add_metric((watch.cluster_id, watch.resource_type, reason), n)
         yield from (running, restarts, relists)
 
-    def _writer(self, services: list[SyncService]) -> Iterator[Metric]:
-        writers = [s.writer for s in services]
+    def _writer(self, writers: list[WriterStats]) -> Iterator[Metric]:
         gauges = (
-            ("writer_queued_rows", "Rows waiting in the writer's queue.", "queued_rows"),
+            ("writer_queued_rows", "Rows waiting in the writer's queue.",
+             sum(w.queued_rows for w in writers)),
             ("writer_queue_capacity_rows", "Rows the writer's queue holds before "
-             "watch loops wait (backpressure).", "max_queued_rows"),
+             "watch loops wait (backpressure).", sum(w.max_queued_rows for w in writers)),
         )  # fmt: skip
-        for name, documentation, attribute in gauges:
+        for name, documentation, value in gauges:
             gauge = GaugeMetricFamily(f"{PREFIX}_{name}", documentation)
-            gauge.add_metric((), sum(getattr(w, attribute) for w in writers))
+            gauge.add_metric((), value)
             yield gauge
         operations = GaugeMetricFamily(
             f"{PREFIX}_writer_queued_operations", "Operations waiting in the writer's queue."
         )
-        operations.add_metric((), sum(w.queue.qsize() for w in writers))
+        operations.add_metric((), sum(w.queued_operations for w in writers))
         yield operations
         batches = CounterMetricFamily(f"{PREFIX}_writer_batches", "Batches the writer committed.")
         batches.add_metric((), sum(w.batches for w in writers))
@@ -215,9 +214,18 @@ class ServingCollector(Collector):
             "Messages dropped from overflowing mailboxes, by mailbox.",
             labels=("mailbox",),
         )
-        for mailbox, count in list(OVERFLOWS.subscribers.items()):
+        owners: list[Overflows] = []
+        if services is not None:
+            owners.append(services.broker.overflows)
+        owners.extend(o.overflows for o in (streams, feeds) if o is not None)
+        subscribers: Counter[str] = Counter()
+        lost: Counter[str] = Counter()
+        for overflows in owners:
+            subscribers.update(overflows.subscribers)
+            lost.update(overflows.messages)
+        for mailbox, count in subscribers.items():
             dropped.add_metric((mailbox,), count)
-        for mailbox, count in list(OVERFLOWS.messages.items()):
+        for mailbox, count in lost.items():
             messages.add_metric((mailbox,), count)
         yield dropped
         yield messages

@@ -4,8 +4,8 @@ Owns the ``Metrics`` object the app creates (one per app, so several apps in one
 process never share series): a prometheus registry holding the process collector
 (memory, CPU, file descriptors), the garbage collector's figures, the GraphQL
 operation metrics (``api.operation_metrics``) and the collectors that read the
-sync and the serving side at scrape time. The app hands it its services and the
-parts its components yielded once they are up (``attach``).
+sync and the serving side at scrape time. The app hands it its services and a
+way to read its sync's stats snapshot once they are up (``attach``).
 
 The endpoint is a plain ASGI callable answering GET and HEAD in the exposition
 format the scraper asks for (text or OpenMetrics). When access tokens are
@@ -15,7 +15,7 @@ and operations.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, GCCollector, ProcessCollector
@@ -29,7 +29,7 @@ from graphql_server.api.context import Services
 from graphql_server.api.operation_metrics import OperationMetrics
 from graphql_server.metrics.collectors import PREFIX, ServingCollector, SyncCollector
 from graphql_server.settings import Settings
-from graphql_server.sync.service import SyncService
+from graphql_server.sync.stats import SyncStats
 
 Scope = dict[str, Any]
 
@@ -40,20 +40,17 @@ class Metrics:
         self.registry = CollectorRegistry()
         self.operations = OperationMetrics(self.registry)
         self._services: Services | None = None
-        self._parts: Sequence[object] = ()
+        self._sync_stats: Callable[[], Iterable[SyncStats]] = list
         ProcessCollector(registry=self.registry)
         GCCollector(registry=self.registry)
-        self.registry.register(SyncCollector(self.sync_services))
+        self.registry.register(SyncCollector(lambda: self._sync_stats()))
         self.registry.register(ServingCollector(lambda: self._services))
         self.registry.register(_InfoCollector())
 
-    def attach(self, services: Services, parts: Sequence[object]) -> None:
-        """What to read from now on: the app's services and its running components."""
+    def attach(self, services: Services, sync_stats: Callable[[], Iterable[SyncStats]]) -> None:
+        """What to read from now on: the app's services and its sync's stats."""
         self._services = services
-        self._parts = parts
-
-    def sync_services(self) -> list[SyncService]:
-        return [part for part in self._parts if isinstance(part, SyncService)]
+        self._sync_stats = sync_stats
 
     def exposition(self, accept: str = "") -> tuple[bytes, str]:
         """The current figures, encoded as the ``Accept`` header asks; and the content type."""

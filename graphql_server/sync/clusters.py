@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from graphql_server.errors import GraphQLServerError
 from graphql_server.kube.client import KubeClient
@@ -70,6 +70,19 @@ class TypeSink:
         self.sync.tracker.report(self.cluster_id, self.type.name, phase, error)
 
 
+class WatchedCluster(Protocol):
+    """A cluster's sync as the supervisor handles it (``ClusterSync``, or a leased one)."""
+
+    @property
+    def reflectors(self) -> dict[str, tuple[Reflector, asyncio.Task[None]]]: ...
+
+    async def start(self) -> None: ...
+
+    async def resync(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 class ClusterSync:
     def __init__(
         self,
@@ -78,16 +91,16 @@ class ClusterSync:
         writer: OperationSink,
         tracker: ProgressSink,
         options: SyncOptions,
-        resume: dict[str, str],
-        counts: dict[str, int],
+        resume: dict[str, str] | None = None,
+        counts: dict[str, int] | None = None,
     ) -> None:
         self.cluster_id = cluster_id
         self.client = client
         self.writer = writer
         self.tracker = tracker
         self.options = options
-        self.resume = dict(resume)
-        self.counts = counts
+        self.resume = dict(resume or {})  # type -> resourceVersion to resume from
+        self.counts = dict(counts or {})  # type -> objects stored
         self.tasks = TaskOwner(f"cluster:{cluster_id[:8]}")
         self.reflectors: dict[str, tuple[Reflector, asyncio.Task[None]]] = {}
         self._rediscovery: asyncio.Task[None] | None = None
@@ -102,13 +115,13 @@ class ClusterSync:
             store_secret_values=self.options.store_secret_values,
         )
 
-    async def start(self, stored_types: set[str]) -> None:
+    async def start(self) -> None:
         types = await discover(self.client, self.options.type_filter, logger=self.log)
         for resource_type in types:
             self._start_type(resource_type, self.resume.get(resource_type.name))
         # Types that were synced before but are no longer served (a CRD deleted
         # while we were away): their rows go.
-        for name in stored_types - {t.name for t in types}:
+        for name in (set(self.resume) | set(self.counts)) - {t.name for t in types}:
             await self._retire(name, None)
 
     def _start_type(
@@ -177,6 +190,15 @@ class ClusterSync:
             await self.tasks.cancel(task)
             del self.reflectors[name]
             self._start_type(reflector.type, None, reason="resync")
+
+    async def pause(self) -> None:
+        """Stop every watch (and a pending rediscovery), keeping the client open."""
+        for _, task in list(self.reflectors.values()):
+            await self.tasks.cancel(task)
+        self.reflectors.clear()
+        if self._rediscovery is not None:
+            await self.tasks.cancel(self._rediscovery)
+            self._rediscovery = None
 
     async def stop(self) -> None:
         await self.tasks.close()

@@ -1,27 +1,32 @@
-"""The sync side of the process as one unit: writer, status tracker, supervisor.
+"""The sync side of the process as one unit: writer, status tracker, supervisor, commands.
 
 ``async with SyncService(...)`` starts the writer, the tracker and the command
-listener as owned tasks, and on exit stops every cluster, lets the writer
-commit what it was handed, and cancels the rest.
+listener as owned tasks, and on exit stops every cluster, lets the writer commit
+what it was handed, and cancels the rest. Where the writer's operations come from
+is a :class:`Feed` part: :class:`LocalFeed` (this process's reflectors) by default,
+the operations stream in a scale-out replica (``sync.scaleout.replica``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
+from typing import Protocol
 
 from graphql_server.broker import Broker
-from graphql_server.errors import ConfigurationError, KubernetesError
 from graphql_server.kube.discovery import TypeFilter
-from graphql_server.kube.watching import Backoff, WatchOptions
+from graphql_server.kube.watching import WatchOptions
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.sync.clusters import SyncOptions
-from graphql_server.sync.connections import ConnectionSync
+from graphql_server.sync.commands import Announce, CommandTable, Resync, serve_commands
+from graphql_server.sync.connecting import ClusterSource, connect_retrying
+from graphql_server.sync.connections.lifecycle import ConnectionSync
+from graphql_server.sync.stats import KindStats, SyncStats, WatchStats, WriterStats
 from graphql_server.sync.status import SyncTracker
-from graphql_server.sync.supervisor import ClusterSource, Supervisor
+from graphql_server.sync.supervisor import LocalClusters, Supervisor
 from graphql_server.sync.writer import Writer
 from graphql_server.tasks import TaskOwner
 
@@ -38,13 +43,48 @@ def sync_options(settings: Settings, watch: WatchOptions | None = None) -> SyncO
     )
 
 
-def source_context(source: ClusterSource) -> dict[str, str]:
-    """Log fields naming a cluster source before its cluster id is known."""
-    context = {"source": source.name}
-    connection_id = getattr(source, "connection_id", "")
-    if connection_id:
-        context["connection_id"] = str(connection_id)
-    return context
+class Feed(Protocol):
+    """Where the writer's operations come from, and the supervisor watching for it."""
+
+    @property
+    def supervisor(self) -> Supervisor:
+        """Watches the clusters this process is asked to sync."""
+
+    @property
+    def announce(self) -> Callable[[Announce], Awaitable[None]] | None:
+        """Who answers ``Announce`` commands (``None``: nobody here)."""
+
+    async def open(self, tasks: TaskOwner) -> None:
+        """Start feeding the writer (background work goes to ``tasks``)."""
+
+    async def stop_feeding(self, tasks: TaskOwner) -> None:
+        """Stop taking new operations in, before the clusters stop."""
+
+    async def drain(self) -> None:
+        """After the clusters stopped: hand on what they left behind."""
+
+
+class LocalFeed:
+    """This process's reflectors feed its own writer and tracker."""
+
+    announce: Callable[[Announce], Awaitable[None]] | None = None
+
+    def __init__(
+        self, store: Store, writer: Writer, tracker: SyncTracker, options: SyncOptions
+    ) -> None:
+        self.supervisor = Supervisor(LocalClusters(store, writer, tracker, options))
+
+    async def open(self, tasks: TaskOwner) -> None:
+        return None
+
+    async def stop_feeding(self, tasks: TaskOwner) -> None:
+        return None
+
+    async def drain(self) -> None:
+        return None
+
+
+FeedFactory = Callable[[Writer, SyncTracker], Feed]
 
 
 class SyncService:
@@ -56,47 +96,81 @@ class SyncService:
         sources: Iterable[ClusterSource] = (),
         *,
         status_interval: float = 1.0,
+        feed: FeedFactory | None = None,
     ) -> None:
         self.tracker = SyncTracker(store, broker, interval=status_interval)
         self.writer = Writer(
             store, broker, on_applied=self.tracker.applied, on_rejected=self.tracker.rejected
         )
-        self.supervisor = Supervisor(store, broker, self.writer, self.tracker, options)
+        self.feed = (
+            feed(self.writer, self.tracker)
+            if feed is not None
+            else LocalFeed(store, self.writer, self.tracker, options)
+        )
+        self.supervisor = self.feed.supervisor
         self.sources = tuple(sources)
         self.tasks = TaskOwner("sync")
-        self.connections = ConnectionSync(store, broker, self.supervisor, self.sources)
+        self.connections = ConnectionSync(
+            store, broker, self.supervisor, self.writer, self.tracker, self.sources
+        )
+        self.commands = CommandTable(
+            resync=self._resync,
+            announce=self.feed.announce,
+            reconcile=self.connections.on_command,
+        )
+        self.broker = broker
+
+    async def _resync(self, command: Resync) -> None:
+        await self.supervisor.resync(command.cluster_id)
 
     async def __aenter__(self) -> SyncService:
+        await self.feed.open(self.tasks)
         self.tasks.spawn("writer", self.writer.run())
         self.tasks.spawn("status", self.tracker.run())
-        self.tasks.spawn("commands", self.supervisor.serve_commands())
+        self.tasks.spawn("commands", serve_commands(self.broker, self.commands))
         await self.connections.start()
         for source in self.sources:
             self.tasks.spawn(f"connect:{source.name}", self._connect(source))
         return self
 
     async def _connect(self, source: ClusterSource) -> None:
-        """Connect, retrying while the cluster is unreachable; a bad configuration is final."""
-        backoff = Backoff(1.0, 60.0)
-        while True:
-            try:
-                await self.supervisor.connect(source)
-                return
-            except ConfigurationError as exc:
-                log.error(
-                    "cannot connect %s: %s", source.name, exc.message, extra=source_context(source)
+        await connect_retrying(self._connect_once, source)
+
+    async def _connect_once(self, source: ClusterSource) -> str:
+        cluster_id = await self.supervisor.connect(source)
+        await self.connections.on_connected(source, cluster_id)
+        return cluster_id
+
+    def stats(self) -> SyncStats:
+        """What the sync has done so far, as one snapshot (for metrics)."""
+        clusters = list(self.tracker.clusters.items())
+        syncs = list(self.supervisor.clusters.items())
+        writer = self.writer
+        return SyncStats(
+            cluster_phases={cluster_id: state.phase for cluster_id, state in clusters},
+            kinds=tuple(
+                KindStats(cluster_id, name, kind.phase, kind.count, kind.events, kind.last_event_at)
+                for cluster_id, state in clusters
+                for name, kind in list(state.kinds.items())
+            ),
+            watches_running={cluster_id: len(sync.reflectors) for cluster_id, sync in syncs},
+            watches=tuple(
+                WatchStats(
+                    cluster_id, name, dict(reflector.restarts), dict(reflector.relist_reasons)
                 )
-                return
-            except KubernetesError as exc:
-                delay = backoff.next_delay()
-                log.warning(
-                    "cannot reach %s (%s); retrying in %.0fs",
-                    source.name,
-                    exc.message,
-                    delay,
-                    extra=source_context(source),
-                )
-                await asyncio.sleep(delay)
+                for cluster_id, sync in syncs
+                for name, (reflector, _) in list(sync.reflectors.items())
+            ),
+            writer=WriterStats(
+                queued_rows=writer.queued_rows,
+                max_queued_rows=writer.max_queued_rows,
+                queued_operations=writer.queue.qsize(),
+                batches=writer.batches,
+                applied_events=writer.applied_events,
+                batch_rows=writer.batch_rows.snapshot(),
+                batch_seconds=writer.batch_seconds.snapshot(),
+            ),
+        )
 
     async def __aexit__(
         self,
@@ -104,8 +178,10 @@ class SyncService:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.feed.stop_feeding(self.tasks)
         await self.connections.stop()
         await self.supervisor.close()
+        await self.feed.drain()
         try:
             async with asyncio.timeout(SHUTDOWN_GRACE):
                 await self.writer.idle()

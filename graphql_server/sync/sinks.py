@@ -2,7 +2,7 @@
 
 In one process both go to the store (the batching ``Writer`` and the
 ``SyncTracker``); in a discovery agent they go to the operations stream
-(``sync.publishing``). ``ClusterSync`` depends on these two protocols only.
+(``sync.scaleout.publishing``). ``ClusterSync`` depends on these two protocols only.
 """
 
 from __future__ import annotations

@@ -1,27 +1,27 @@
-"""Starts and stops the sync of each connected cluster, and answers commands.
+"""Starts and stops the sync of each connected cluster.
 
-A cluster is identified by the uid of its kube-system namespace, so two
-contexts that reach one cluster share one sync. Commands (``resync``) arrive
-on the broker; the API never calls into this package directly.
+A cluster is identified by the uid of its kube-system namespace, so two sources that
+reach one cluster share one sync (``sync.connecting``). What each cluster's sync is
+comes in as a ``BuildSync`` part: :class:`LocalClusters` here (reflectors feeding
+this process's writer and tracker), a leased publishing sync in
+``sync.scaleout``. Commands arrive on the broker (``sync.commands``); the API never
+calls into this package directly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from graphql_server.broker import Broker
-from graphql_server.errors import GraphQLServerError, NotFound
-from graphql_server.events import COMMANDS_TOPIC, ClusterCommand
+from graphql_server.errors import NotFound
 from graphql_server.kube.client import KubeClient
-from graphql_server.kube.config import client_from_kubeconfig, client_in_cluster
-from graphql_server.kube.discovery import identify
+from graphql_server.kube.discovery import ClusterIdentity
 from graphql_server.store import Store
 from graphql_server.store.resources import ResourceQuery
-from graphql_server.sync.clusters import ClusterSync, SyncOptions
+from graphql_server.sync.clusters import ClusterSync, SyncOptions, WatchedCluster
+from graphql_server.sync.commands import ALL_CLUSTERS
+from graphql_server.sync.connecting import BuildSync, ClusterSource, connect_cluster
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.writer import Writer
 
@@ -29,93 +29,58 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
-class ClusterSource:
-    """Where to reach a cluster: a kubeconfig context, or the pod's service account."""
+class LocalClusters:
+    """Builds a cluster's sync that feeds this process's writer and status tracker."""
 
-    name: str
-    kubeconfig: Path | None = None
-    context: str | None = None
+    store: Store
+    writer: Writer
+    tracker: SyncTracker
+    options: SyncOptions
 
-    async def client(self) -> KubeClient:
-        if self.kubeconfig is None:
-            return client_in_cluster()
-        return await client_from_kubeconfig(self.kubeconfig, self.context)
+    async def __call__(
+        self, source: ClusterSource, client: KubeClient, identity: ClusterIdentity
+    ) -> ClusterSync:
+        rows = await self.store.resources.count_by(
+            ResourceQuery(cluster_ids=(identity.uid,)), ["resource_type"]
+        )
+        resume = await self.store.clusters.resume_versions(identity.uid)
+        await self.store.clusters.upsert(identity.uid, source.name, client.server, identity.version)
+        return ClusterSync(
+            identity.uid,
+            client,
+            self.writer,
+            self.tracker,
+            self.options,
+            resume,
+            {r["resource_type"]: int(r["n"]) for r in rows},
+        )
 
 
 class Supervisor:
+    """The clusters this process syncs, each built by ``build``.
+
+    ``strict``: a resync of a cluster not synced here is an error (one process syncs
+    everything); otherwise it is someone else's (scale-out: whoever holds the lease).
+    """
+
     def __init__(
         self,
-        store: Store,
-        broker: Broker,
-        writer: Writer,
-        tracker: SyncTracker,
-        options: SyncOptions,
+        build: BuildSync,
+        *,
+        strict: bool = True,
+        watching: str = "",
     ) -> None:
-        self.store = store
-        self.broker = broker
-        self.writer = writer
-        self.tracker = tracker
-        self.options = options
-        self.clusters: dict[str, ClusterSync] = {}
+        self.build = build
+        self.strict = strict
+        self.watching = watching
+        self.clusters: dict[str, WatchedCluster] = {}
         self._connecting = asyncio.Lock()
-        # More command actions (sync.connections: connect, disconnect, purge), and
-        # hooks told of every source connected, with its cluster id.
-        self.handlers: dict[str, Callable[[ClusterCommand], Awaitable[None]]] = {}
-        self.connected_hooks: list[Callable[[ClusterSource, str], Awaitable[None]]] = []
-
-    async def _connected(self, source: ClusterSource, cluster_id: str) -> None:
-        for hook in self.connected_hooks:
-            await hook(source, cluster_id)
 
     async def connect(self, source: ClusterSource) -> str:
         """Start syncing the cluster behind ``source``; returns its cluster id."""
-        client = await source.client()
-        try:
-            identity = await identify(client)
-        except BaseException:
-            await client.close()
-            raise
-        # One connect at a time decides whether a cluster is new: two contexts racing
-        # to the same cluster must not start two syncs of it.
-        async with self._connecting:
-            if identity.uid in self.clusters:
-                await client.close()
-                await self._connected(source, identity.uid)
-                return identity.uid
-            sync = ClusterSync(
-                identity.uid,
-                client,
-                self.writer,
-                self.tracker,
-                self.options,
-                await self.store.clusters.resume_versions(identity.uid),
-                await self._counts(identity.uid),
-            )
-            self.clusters[identity.uid] = sync
-            try:
-                await self.store.clusters.upsert(
-                    identity.uid, source.name, client.server, identity.version
-                )
-                await sync.start(set(sync.resume) | set(sync.counts))
-            except BaseException:
-                del self.clusters[identity.uid]
-                await sync.stop()
-                raise
-        log.info(
-            "cluster %s (%s) connected at %s",
-            identity.uid,
-            source.name,
-            client.server,
-            extra={"cluster_id": identity.uid},
+        return await connect_cluster(
+            source, self.clusters, self._connecting, self.build, self.watching
         )
-        await self._connected(source, identity.uid)
-        return identity.uid
-
-    async def _counts(self, cluster_id: str) -> dict[str, int]:
-        rows = await self.store.resources.count_by(
-            ResourceQuery(cluster_ids=(cluster_id,)), ["resource_type"]
-        )
-        return {r["resource_type"]: int(r["n"]) for r in rows}
 
     async def disconnect(self, cluster_id: str) -> None:
         sync = self.clusters.pop(cluster_id, None)
@@ -128,31 +93,18 @@ class Supervisor:
             extra={"cluster_id": cluster_id},
         )
 
-    async def resync(self, cluster_id: str) -> None:
+    def matching(self, cluster_id: str) -> list[WatchedCluster]:
+        """The syncs a command names: one cluster, or ``ALL_CLUSTERS`` (not strict only)."""
+        if cluster_id == ALL_CLUSTERS and not self.strict:
+            return list(self.clusters.values())
         sync = self.clusters.get(cluster_id)
-        if sync is None:
+        if sync is None and self.strict:
             raise NotFound(f"cluster {cluster_id} is not being synced")
-        await sync.resync()
+        return [] if sync is None else [sync]
 
-    async def serve_commands(self) -> None:
-        async with self.broker.subscribe(COMMANDS_TOPIC) as commands:
-            async for message in commands:
-                if not isinstance(message, ClusterCommand):
-                    continue
-                try:
-                    if message.action == "resync":
-                        await self.resync(message.cluster_id)
-                    elif message.action in self.handlers:
-                        await self.handlers[message.action](message)
-                    else:
-                        log.warning("unknown sync command %r", message.action)
-                except GraphQLServerError as exc:
-                    log.warning(
-                        "command %s failed: %s",
-                        message.action,
-                        exc.message,
-                        extra={"cluster_id": message.cluster_id},
-                    )
+    async def resync(self, cluster_id: str) -> None:
+        for sync in self.matching(cluster_id):
+            await sync.resync()
 
     async def close(self) -> None:
         for cluster_id in list(self.clusters):

@@ -17,17 +17,24 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from graphql_server.broker import Broker
 from graphql_server.events import RESOURCES_TOPIC, ResourceEvent
 from graphql_server.kube.discovery import ResourceType
+from graphql_server.retrying import Backoff, Jitter, retry
 from graphql_server.store import Store
 from graphql_server.store.clusters import save_resume_versions
 from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.stats import BATCH_ROWS, BATCH_SECONDS, Distribution
 
 log = logging.getLogger(__name__)
+
+
+def database_backoff() -> Backoff:
+    """Waits between attempts on a database that is away: 0.2 s doubling to 10 s."""
+    return Backoff(0.2, 10.0, Jitter.NONE)
 
 
 @dataclass(slots=True)
@@ -198,45 +205,47 @@ class Writer:
         async def checkpoint(connection: Any) -> None:
             await save_resume_versions(connection, dialect, versions)
 
-        delay = 0.2
-        while True:
-            try:
-                events = await self.store.resources.apply(upserts, deletes, after=checkpoint)
-                break
-            except Exception as exc:
-                if not await self._database_up():
-                    log.warning("database unavailable (%s); retrying in %.1fs", exc, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 10)
-                    continue
-                if len(changes) > 1:
-                    middle = len(changes) // 2
-                    await self._commit(changes[:middle], {})
-                    await self._commit(changes[middle:], versions)
-                    return
-                self._reject(changes[0] if changes else None, exc)
+        async def database_down(_: BaseException) -> bool:
+            return not await self._database_up()
+
+        try:
+            events = await retry(
+                partial(self.store.resources.apply, upserts, deletes, after=checkpoint),
+                database_backoff(),
+                when=database_down,
+                on_retry=lambda exc, delay: log.warning(
+                    "database unavailable (%s); retrying in %.1fs", exc, delay
+                ),
+            )
+        except Exception as exc:
+            if len(changes) > 1:
+                middle = len(changes) // 2
+                await self._commit(changes[:middle], {})
+                await self._commit(changes[middle:], versions)
                 return
+            self._reject(changes[0] if changes else None, exc)
+            return
         await self._publish(events)
 
     async def _sweep(self, sweep: Sweep) -> None:
         rtype = sweep.resource_type
-        delay = 0.2
-        while True:
-            try:
-                events = await self.store.resources.sweep(
-                    sweep.cluster_id, rtype.name, sweep.keep, version=sweep.checkpoint
-                )
-                break
-            except Exception as exc:
-                log.warning(
-                    "sweep of %s failed (%s); retrying in %.1fs",
-                    rtype.name,
-                    exc,
-                    delay,
-                    extra={"cluster_id": sweep.cluster_id},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
+        events = await retry(
+            partial(
+                self.store.resources.sweep,
+                sweep.cluster_id,
+                rtype.name,
+                sweep.keep,
+                version=sweep.checkpoint,
+            ),
+            database_backoff(),
+            on_retry=lambda exc, delay: log.warning(
+                "sweep of %s failed (%s); retrying in %.1fs",
+                rtype.name,
+                exc,
+                delay,
+                extra={"cluster_id": sweep.cluster_id},
+            ),
+        )
         await self._publish(events)
         if sweep.checkpoint:
             versions = {

@@ -38,3 +38,15 @@ async def test_stop_ends_subscriptions() -> None:
     subscription = broker.subscribe("t")
     await broker.stop()
     assert [m async for m in subscription] == []
+
+
+async def test_overflows_are_counted_per_broker() -> None:
+    slow, other = InProcessBroker(), InProcessBroker()
+    async with slow.subscribe("topic", maxsize=2) as mailbox, other.subscribe("topic"):
+        for i in range(5):
+            await slow.publish("topic", i)
+            await other.publish("topic", i)
+        assert mailbox.total_dropped == 3
+    assert (slow.overflows.subscribers["topic"], slow.overflows.messages["topic"]) == (1, 3)
+    assert other.overflows.subscribers["topic"] == 0
+    assert other.overflows.messages["topic"] == 0

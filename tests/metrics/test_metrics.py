@@ -15,7 +15,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from graphql_server.api.context import Services
 from graphql_server.api.operation_metrics import OTHER, OperationMetrics
 from graphql_server.broker import InProcessBroker
-from graphql_server.broker.base import OVERFLOWS
 from graphql_server.components import sync_component
 from graphql_server.metrics.collectors import ServingCollector
 from graphql_server.settings import Settings
@@ -199,7 +198,7 @@ async def test_slow_subscribers_are_counted_when_dropped(tmp_path: Path) -> None
     broker = InProcessBroker()
     try:
         collector = ServingCollector(lambda: Services(Settings(), store, broker))
-        before = OVERFLOWS.subscribers["slow-topic"]
+        before = broker.overflows.subscribers["slow-topic"]
         async with broker.subscribe("slow-topic", maxsize=2) as slow:
             for i in range(5):
                 await broker.publish("slow-topic", i)

@@ -15,8 +15,8 @@ from graphql_server.kube.watching import WatchOptions
 from graphql_server.settings import Settings
 from graphql_server.simulator import RunningSimulator, SimulatedCluster
 from graphql_server.store import Store
+from graphql_server.sync.connecting import ClusterSource
 from graphql_server.sync.service import SyncService, sync_options
-from graphql_server.sync.supervisor import ClusterSource
 
 FAST_WATCH = WatchOptions(
     page_size=200, watch_timeout=30, idle_timeout=2.0, backoff_initial=0.05, backoff_max=0.5

@@ -10,6 +10,9 @@ cluster's inventory unless another connection still refers to that cluster.
 
 Runs alongside: the command line's clusters as connections (``command_line``), sync
 errors in the event log (``sync_errors``) and monitoring discovery (``monitoring``).
+Commands reach it as typed ``Reconcile`` commands through the service's command
+table; a command-line source that started syncing is reported by the service
+(``on_connected``).
 Secrets are opened only to build a client and never logged.
 """
 
@@ -31,17 +34,19 @@ from graphql_server.errors import (
     InvalidTransition,
     KubernetesError,
 )
-from graphql_server.events import ClusterCommand
-from graphql_server.kube.watching import Backoff
 from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.store import Store
 from graphql_server.store.connections import Changes, ConnectionQuery, ConnectionRecord
-from graphql_server.sync.command_line import CommandLineClusters
-from graphql_server.sync.connection_sources import ConnectionSource
-from graphql_server.sync.monitoring import MonitoringDiscovery
-from graphql_server.sync.notices import Notices
-from graphql_server.sync.supervisor import ClusterSource, Supervisor
-from graphql_server.sync.sync_errors import SyncErrorLog
+from graphql_server.sync.commands import Reconcile
+from graphql_server.sync.connecting import ClusterSource, reconnect_backoff
+from graphql_server.sync.connections.command_line import CommandLineClusters
+from graphql_server.sync.connections.monitoring import MonitoringDiscovery
+from graphql_server.sync.connections.notices import Notices
+from graphql_server.sync.connections.sources import ConnectionSource
+from graphql_server.sync.connections.sync_errors import SyncErrorLog
+from graphql_server.sync.status import SyncTracker
+from graphql_server.sync.supervisor import Supervisor
+from graphql_server.sync.writer import Writer
 from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -59,12 +64,16 @@ class ConnectionSync:
         store: Store,
         broker: Broker,
         supervisor: Supervisor,
+        writer: Writer,
+        tracker: SyncTracker,
         sources: Sequence[ClusterSource] = (),
         *,
         monitoring_interval: float = 60.0,
     ) -> None:
         self.store = store
         self.supervisor = supervisor
+        self.writer = writer
+        self.tracker = tracker
         self.sources = tuple(sources)
         self.notices = Notices(store, broker, ACTOR)
         self.tasks = TaskOwner("connections")
@@ -75,14 +84,10 @@ class ConnectionSync:
         self.command_line = CommandLineClusters(store, self.notices, self.sources)
         self.sync_errors = SyncErrorLog(store, self.notices)
         self.monitoring = MonitoringDiscovery(
-            store, broker, supervisor, self.notices, interval=monitoring_interval
+            store, broker, supervisor, tracker, self.notices, interval=monitoring_interval
         )
 
     async def start(self) -> None:
-        self.supervisor.handlers.update(
-            {"connect": self.on_command, "disconnect": self.on_command, "purge": self.on_command}
-        )
-        self.supervisor.connected_hooks.append(self.on_connected)
         self.tasks.spawn("restore", self.restore())
         self.tasks.spawn("sync-errors", self.sync_errors.run())
         self.tasks.spawn("monitoring", self.monitoring.run())
@@ -122,12 +127,8 @@ class ConnectionSync:
 
     # -- commands ------------------------------------------------------------------
 
-    async def on_command(self, command: ClusterCommand) -> None:
-        connection_id = command.args.get("connection_id")
-        if not isinstance(connection_id, str) or not connection_id:
-            log.warning("sync command %s names no connection", command.action)
-            return
-        await self.reconcile(connection_id)
+    async def on_command(self, command: Reconcile) -> None:
+        await self.reconcile(command.connection_id)
 
     async def reconcile(self, connection_id: str) -> None:
         async with self._lock:
@@ -156,7 +157,7 @@ class ConnectionSync:
         still_bound = cluster_id in self.bound.values()
         if cluster_id in self.supervisor.clusters and not still_bound:
             await self.supervisor.disconnect(cluster_id)
-            await self.supervisor.tracker.flush()
+            await self.tracker.flush()
             await self.notices.log_connection(
                 record,
                 "sync",
@@ -180,15 +181,15 @@ class ConnectionSync:
             return
         try:  # nothing queued for it may land afterwards
             async with asyncio.timeout(PURGE_WAIT):
-                await self.supervisor.writer.idle()
+                await self.writer.idle()
         except TimeoutError:
             log.warning(
                 "purging cluster %s while the writer is still busy",
                 cluster_id,
                 extra={"cluster_id": cluster_id},
             )
-        await self.supervisor.tracker.flush()
-        self.supervisor.tracker.clusters.pop(cluster_id, None)
+        await self.tracker.flush()
+        self.tracker.clusters.pop(cluster_id, None)
         removed = await self.store.resources.delete_cluster(cluster_id)
         await self.store.clusters.delete(cluster_id)
         await self.notices.log_connection(
@@ -221,7 +222,7 @@ class ConnectionSync:
         )
 
     async def _connect(self, connection_id: str) -> None:
-        backoff = Backoff(1.0, 60.0)
+        backoff = reconnect_backoff()
         warned = False
         while True:
             record = await self.store.connections.get(connection_id)
@@ -246,7 +247,7 @@ class ConnectionSync:
                         f"cannot reach {record.name!r} to sync it ({exc.message}); retrying",
                         severity="warning",
                     )
-                await asyncio.sleep(backoff.next_delay())
+                await backoff.sleep()
                 continue
             await self._connected(record.id, cluster_id)
             return

@@ -44,10 +44,12 @@ from graphql_server.events import (
     Missed,
 )
 from graphql_server.kube.discovery import ResourceType
+from graphql_server.retrying import retry
 from graphql_server.store import Store
 from graphql_server.store.positions import Cursor, ProducerPosition, StreamPositions
 from graphql_server.store.resources import ResourceQuery
-from graphql_server.sync.operations import (
+from graphql_server.sync.commands import ALL_CLUSTERS
+from graphql_server.sync.scaleout.operations import (
     Forget,
     Hello,
     Item,
@@ -59,14 +61,14 @@ from graphql_server.sync.operations import (
     decode,
 )
 from graphql_server.sync.status import SyncTracker
-from graphql_server.sync.writer import Sweep, Writer
+from graphql_server.sync.writer import Sweep, Writer, database_backoff
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 WRITER_LEASE = "writer"
 CURSOR = "operations"
-ALL_CLUSTERS = "*"
+
 TRIM_INTERVAL = 30.0
 
 
@@ -357,14 +359,11 @@ class StreamApplier:
 
     async def _retrying(self, step: Callable[[], Awaitable[T]]) -> T:
         """A step on the database, retried while the database is unavailable."""
-        delay = 0.2
-        while True:
-            try:
-                return await step()
-            except Exception as exc:
-                log.warning("the database refused a step (%s); retrying", exc)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+        return await retry(
+            step,
+            database_backoff(),
+            on_retry=lambda exc, _: log.warning("the database refused a step (%s); retrying", exc),
+        )
 
     async def _missed(self) -> None:
         """The previous writer died while applying a batch, maybe before publishing its

@@ -8,8 +8,8 @@ Owns the discovery side of the scale-out setup:
   nothing is dropped.
 - ``ReportingTracker`` sends the sync's progress (types tracked, phases, errors)
   the same way, so that the store writer can keep the sync status.
-- ``LeasedClusterSync`` is a ``ClusterSync`` that watches only while this process
-  holds the cluster's lease: on winning it, it says hello and lists every type
+- ``LeasedClusterSync`` runs a ``ClusterSync`` (feeding the two above) only while
+  this process holds the cluster's lease: on winning it, it says hello and lists every type
   afresh; on losing it, its reflectors stop at once.
 
 The same classes serve the ``agent`` command and ``serve`` replicas with NATS.
@@ -25,9 +25,10 @@ from graphql_server.broker.oplog import OperationLog
 from graphql_server.errors import BadInput, KubernetesError
 from graphql_server.kube.client import KubeClient
 from graphql_server.kube.discovery import ResourceType
-from graphql_server.kube.watching import Backoff
+from graphql_server.kube.watching import Reflector
+from graphql_server.retrying import Backoff, retry
 from graphql_server.sync.clusters import ClusterSync, SyncOptions
-from graphql_server.sync.operations import (
+from graphql_server.sync.scaleout.operations import (
     Forget,
     Hello,
     Item,
@@ -40,6 +41,7 @@ from graphql_server.sync.operations import (
     trimmed,
 )
 from graphql_server.sync.writer import Operation, Upsert
+from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +128,12 @@ class ReportingTracker:
         self.phases.clear()
 
 
-class LeasedClusterSync(ClusterSync):
-    """Watches a cluster only while holding its lease, publishing what it sees."""
+class LeasedClusterSync:
+    """Watches a cluster only while holding its lease, publishing what it sees.
+
+    Made of a ``ClusterSync`` fed into a ``ClusterPublisher`` and a ``ReportingTracker``,
+    and a ``Holding`` of the cluster's lease that runs it while held.
+    """
 
     def __init__(
         self,
@@ -139,17 +145,23 @@ class LeasedClusterSync(ClusterSync):
         options: SyncOptions,
         hello: Hello,
     ) -> None:
+        self.cluster_id = cluster_id
         self.publisher = ClusterPublisher(oplog, cluster_id)
         self.reporting = ReportingTracker(self.publisher)
-        super().__init__(cluster_id, client, self.publisher, self.reporting, options, {}, {})
+        self.sync = ClusterSync(cluster_id, client, self.publisher, self.reporting, options)
         self.hello = hello
         self.holding = Holding(leases, f"cluster.{cluster_id}", holder)
+        self.tasks = TaskOwner(f"leased:{cluster_id[:8]}")
 
     @property
     def held(self) -> bool:
         return self.holding.held
 
-    async def start(self, stored_types: set[str]) -> None:
+    @property
+    def reflectors(self) -> dict[str, tuple[Reflector, asyncio.Task[None]]]:
+        return self.sync.reflectors
+
+    async def start(self) -> None:
         """Contend for the lease; types stored but no longer served are the writer's call."""
         self.tasks.spawn("lease", self.holding.run(self._watch))
 
@@ -160,40 +172,31 @@ class LeasedClusterSync(ClusterSync):
         try:
             await self._discover()
             self.publisher.put_nowait(Served(self.cluster_id, frozenset(self.reflectors)))
-            self.log.info("cluster %s: watching (lease epoch %d)", self.cluster_id, lease.epoch)
+            self.sync.log.info(
+                "cluster %s: watching (lease epoch %d)", self.cluster_id, lease.epoch
+            )
             await asyncio.Event().wait()
         finally:
-            await self._stop_watching()
+            await self.sync.pause()
             self.publisher.epoch = 0
 
     async def _discover(self) -> None:
         """Start a reflector per served type, retrying while the cluster is unreachable."""
-        backoff = Backoff(1.0, 30.0)
-        while True:
-            try:
-                await ClusterSync.start(self, set())
-                return
-            except KubernetesError as exc:
-                delay = backoff.next_delay()
-                self.log.warning(
-                    "cluster %s: discovery failed (%s); retrying in %.0fs",
-                    self.cluster_id,
-                    exc.message,
-                    delay,
-                )
-                await asyncio.sleep(delay)
-
-    async def _stop_watching(self) -> None:
-        for _, task in list(self.reflectors.values()):
-            await self.tasks.cancel(task)
-        self.reflectors.clear()
-        if self._rediscovery is not None:
-            await self.tasks.cancel(self._rediscovery)
-            self._rediscovery = None
+        await retry(
+            self.sync.start,
+            Backoff(1.0, 30.0),
+            errors=KubernetesError,
+            on_retry=lambda exc, delay: self.sync.log.warning(
+                "cluster %s: discovery failed (%s); retrying in %.0fs",
+                self.cluster_id,
+                exc.message if isinstance(exc, KubernetesError) else exc,
+                delay,
+            ),
+        )
 
     async def resync(self) -> None:
         if self.held:
-            await super().resync()
+            await self.sync.resync()
 
     def announce(self) -> None:
         if self.held:
@@ -204,5 +207,4 @@ class LeasedClusterSync(ClusterSync):
         if self.held:
             self.publisher.put_nowait(Stopped(self.cluster_id))
         await self.tasks.close()  # stops watching, then gives the lease up
-        self.reflectors.clear()
-        await self.client.close()
+        await self.sync.stop()

@@ -26,7 +26,8 @@ from graphql_server.registry import DiscoveredService, find_services
 from graphql_server.store import Store
 from graphql_server.store.connections import ConnectionQuery
 from graphql_server.store.resources import ResourceQuery
-from graphql_server.sync.notices import Notices
+from graphql_server.sync.connections.notices import Notices
+from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class MonitoringDiscovery:
         store: Store,
         broker: Broker,
         supervisor: Supervisor,
+        tracker: SyncTracker,
         notices: Notices,
         *,
         interval: float = 60.0,
@@ -74,6 +76,7 @@ class MonitoringDiscovery:
         self.store = store
         self.broker = broker
         self.supervisor = supervisor
+        self.tracker = tracker
         self.notices = notices
         self.interval = interval
         self.settle = settle
@@ -129,7 +132,7 @@ class MonitoringDiscovery:
         return (as_object(row) for row in rows)
 
     def _synced(self, cluster_id: str) -> bool:
-        state = self.supervisor.tracker.clusters.get(cluster_id)
+        state = self.tracker.clusters.get(cluster_id)
         return state is not None and state.phase == "SYNCED"
 
     async def scan(self, cluster_id: str) -> int:

@@ -20,7 +20,7 @@ from graphql_server.kube.client import KubeClient
 from graphql_server.kube.config import client_from_kubeconfig, client_in_cluster
 from graphql_server.kube.credentials import client_from_kubeconfig_text, client_from_token
 from graphql_server.kube.kubeconfig import kubeconfig_servers as kubeconfig_servers
-from graphql_server.sync.supervisor import ClusterSource
+from graphql_server.sync.connecting import ClusterSource
 
 IN_CLUSTER = "in-cluster"
 

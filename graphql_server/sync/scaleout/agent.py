@@ -2,7 +2,7 @@
 
 Owns the agent process: for each cluster source (kubeconfig contexts, or the pod's
 service account) it identifies the cluster and watches it while it holds the
-cluster's lease (``sync.publishing``), publishing the writer operations to the
+cluster's lease (``sync.scaleout.publishing``), publishing the writer operations to the
 operations stream. It answers ``resync`` (relist) and ``announce`` (say again what
 is watched) commands from any replica. It needs no database.
 
@@ -22,17 +22,18 @@ from types import TracebackType
 from graphql_server.broker.leases import LeaseStore
 from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.broker.oplog import OperationLog
-from graphql_server.errors import ConfigurationError, KubernetesError
-from graphql_server.events import COMMANDS_TOPIC, ClusterCommand
-from graphql_server.kube.discovery import identify
-from graphql_server.kube.watching import Backoff
-from graphql_server.sync.applying import ALL_CLUSTERS
+from graphql_server.errors import ConfigurationError
 from graphql_server.sync.clusters import SyncOptions
-from graphql_server.sync.operations import Hello
-from graphql_server.sync.publishing import LeasedClusterSync
-from graphql_server.sync.scaleout import ScaleOutOptions, holder_name
-from graphql_server.sync.service import source_context
-from graphql_server.sync.supervisor import ClusterSource
+from graphql_server.sync.commands import Announce, CommandTable, Resync, serve_commands
+from graphql_server.sync.connecting import ClusterSource, connect_retrying
+from graphql_server.sync.scaleout.publishing import LeasedClusterSync
+from graphql_server.sync.scaleout.replica import (
+    LeasedClusters,
+    ScaleOutOptions,
+    announce,
+    holder_name,
+    leased_supervisor,
+)
 from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -71,8 +72,17 @@ class Agent:
             outbox_bytes=settings.outbox_bytes,
         )
         self.leases = LeaseStore(self.broker.client, settings.prefix, settings.lease_ttl)
-        self.syncs: dict[str, LeasedClusterSync] = {}
+        self.supervisor = leased_supervisor(
+            LeasedClusters(self.oplog, self.leases, self.holder, options)
+        )
+        self.commands = CommandTable(resync=self._resync, announce=self._announce)
         self.tasks = TaskOwner("agent")
+
+    async def _resync(self, command: Resync) -> None:
+        await self.supervisor.resync(command.cluster_id)
+
+    async def _announce(self, command: Announce) -> None:
+        await announce(self.supervisor, command)
 
     async def __aenter__(self) -> Agent:
         if not self.sources:
@@ -85,9 +95,11 @@ class Agent:
             await self.broker.stop()
             raise
         self.tasks.spawn("operations-outbox", self.oplog.outbox.run())
-        self.tasks.spawn("commands", self._serve_commands())
+        self.tasks.spawn("commands", serve_commands(self.broker, self.commands))
         for source in self.sources:
-            self.tasks.spawn(f"connect:{source.name}", self._connect(source))
+            self.tasks.spawn(
+                f"connect:{source.name}", connect_retrying(self.supervisor.connect, source)
+            )
         return self
 
     async def __aexit__(
@@ -96,9 +108,7 @@ class Agent:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for sync in list(self.syncs.values()):
-            await sync.stop()  # says it stopped, gives the lease up
-        self.syncs.clear()
+        await self.supervisor.close()  # each says it stopped and gives its lease up
         if self.oplog.outbox.pending and self.broker.client.connected:
             try:
                 async with asyncio.timeout(FLUSH_GRACE):
@@ -110,70 +120,14 @@ class Agent:
         await self.tasks.close()
         await self.broker.stop()
 
-    async def _connect(self, source: ClusterSource) -> None:
-        backoff = Backoff(1.0, 60.0)
-        while True:
-            try:
-                client = await source.client()
-            except ConfigurationError as exc:
-                log.error(
-                    "cannot watch %s: %s", source.name, exc.message, extra=source_context(source)
-                )
-                return
-            try:
-                identity = await identify(client)
-            except KubernetesError as exc:
-                await client.close()
-                delay = backoff.next_delay()
-                log.warning(
-                    "cannot reach %s (%s); retrying in %.0fs",
-                    source.name,
-                    exc.message,
-                    delay,
-                    extra=source_context(source),
-                )
-                await asyncio.sleep(delay)
-                continue
-            except BaseException:
-                await client.close()
-                raise
-            if identity.uid in self.syncs:
-                await client.close()
-                return
-            hello = Hello(identity.uid, source.name, client.server, identity.version)
-            sync = LeasedClusterSync(
-                identity.uid, client, self.oplog, self.leases, self.holder, self.options, hello
-            )
-            self.syncs[identity.uid] = sync
-            await sync.start(set())
-            log.info(
-                "cluster %s (%s): watching while this agent holds its lease",
-                identity.uid,
-                source.name,
-                extra={"cluster_id": identity.uid},
-            )
-            return
-
-    async def _serve_commands(self) -> None:
-        async with self.broker.subscribe(COMMANDS_TOPIC) as commands:
-            async for message in commands:
-                if not isinstance(message, ClusterCommand):
-                    continue
-                targets = (
-                    list(self.syncs.values())
-                    if message.cluster_id == ALL_CLUSTERS
-                    else [s for s in (self.syncs.get(message.cluster_id),) if s is not None]
-                )
-                for sync in targets:
-                    if message.action == "resync":
-                        await sync.resync()
-                    elif message.action == "announce":
-                        sync.announce()
-
     @property
     def holding(self) -> list[str]:
         """Clusters this agent watches right now."""
-        return [cluster_id for cluster_id, sync in self.syncs.items() if sync.held]
+        return [
+            cluster_id
+            for cluster_id, sync in self.supervisor.clusters.items()
+            if isinstance(sync, LeasedClusterSync) and sync.held
+        ]
 
 
 async def run_agent(agent: Agent) -> None:

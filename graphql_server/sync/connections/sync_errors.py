@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from graphql_server.events import SYNC_TOPIC, SyncStatusEvent
 from graphql_server.store import Store
-from graphql_server.sync.notices import Notices
+from graphql_server.sync.connections.notices import Notices
 
 
 class SyncErrorLog:

@@ -9,10 +9,9 @@ from typing import Any
 
 from graphql_server.simulator import RunningSimulator
 from tests.conftest import RunningServer
+from tests.connections.conftest import SIM_TOKEN
+from tests.connections.gql import CONNECTIONS, REGISTER, eventually
 from tests.helpers import data
-
-from .conftest import SIM_TOKEN
-from .gql import CONNECTIONS, REGISTER, eventually
 
 
 async def monitoring(url: str) -> dict[str, dict[str, Any]]:

@@ -13,10 +13,17 @@ from graphql_server.components import sync_component
 from graphql_server.settings import Settings
 from graphql_server.simulator import RunningSimulator, SimulatedCluster
 from tests.conftest import RunningServer, free_port, serving
+from tests.connections.conftest import SIM_TOKEN
+from tests.connections.gql import (
+    CONNECTIONS,
+    DELETE,
+    EVENTS,
+    REGISTER,
+    TRANSITION,
+    eventually,
+    node,
+)
 from tests.helpers import data, post
-
-from .conftest import SIM_TOKEN
-from .gql import CONNECTIONS, DELETE, EVENTS, REGISTER, TRANSITION, eventually, node
 
 CLUSTER_IDS = "{ clusters { id sync { phase } } }"
 

@@ -31,12 +31,12 @@ from graphql_server.simulator import SimulatedCluster
 from graphql_server.store import Store
 from graphql_server.store.positions import Cursor, StreamPositions
 from graphql_server.store.resources import ResourceRow
-from graphql_server.sync.agent import Agent
-from graphql_server.sync.applying import CURSOR
-from graphql_server.sync.operations import Hello, encode, encode_within
-from graphql_server.sync.scaleout import ScaleOutOptions, ScaleOutSyncService
+from graphql_server.sync.connecting import ClusterSource
+from graphql_server.sync.scaleout.agent import Agent
+from graphql_server.sync.scaleout.applying import CURSOR
+from graphql_server.sync.scaleout.operations import Hello, encode, encode_within
+from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService
 from graphql_server.sync.service import sync_options
-from graphql_server.sync.supervisor import ClusterSource
 from graphql_server.sync.writer import Delete, Sweep, Upsert
 from tests.natsserver import NatsServer, nats_server
 from tests.store.test_resources import row

@@ -17,14 +17,14 @@ from graphql_server.kube.config import kubeconfig_contexts
 from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.store import Store
 from graphql_server.store.connections import Changes, ConnectionRecord
-from graphql_server.sync.connection_sources import (
+from graphql_server.sync.connecting import ClusterSource
+from graphql_server.sync.connections.notices import Notices
+from graphql_server.sync.connections.sources import (
     IN_CLUSTER,
     absolute,
     kubeconfig_identity,
     kubeconfig_servers,
 )
-from graphql_server.sync.notices import Notices
-from graphql_server.sync.supervisor import ClusterSource
 
 log = logging.getLogger(__name__)
 
