@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graphql_server.api.auth import Access
-from graphql_server.api.fanout import Feeds
-from graphql_server.api.fingerprints import Fingerprints
-from graphql_server.api.sharing import SharedStreams
+from graphql_server.api.registry.fingerprints import Fingerprints
+from graphql_server.api.transport.fanout import Feeds
+from graphql_server.api.transport.sharing import SharedStreams
 from graphql_server.broker import Broker
 from graphql_server.registry import Registry
 from graphql_server.settings import Settings

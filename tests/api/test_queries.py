@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from graphql_server.api.loaders import Loaders
+from graphql_server.api.inventory.loaders import Loaders
 from graphql_server.store.resources import ResourceStore
 from tests.api.seed import C1, C2, apply, names, resource, seed
 from tests.conftest import RunningServer

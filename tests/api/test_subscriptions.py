@@ -213,7 +213,7 @@ async def test_a_subscriber_that_falls_behind_is_told_to_refetch(server: Running
 
 
 async def test_mailboxes_stay_bounded() -> None:
-    from graphql_server.api.fanout import Feeds
+    from graphql_server.api.transport.fanout import Feeds
     from graphql_server.events import Missed
 
     feeds = Feeds(mailbox=10)
@@ -349,7 +349,7 @@ async def test_a_slow_socket_only_overflows_its_own_mailbox(server: RunningServe
     """Shared executions hand results to bounded mailboxes: a subscriber that does not
     take them gets MISSED_EVENTS, one that does gets everything."""
     from graphql_server.api.context import Context
-    from graphql_server.api.sharing import Result, SharedStreams, missed_payload
+    from graphql_server.api.transport.sharing import Result, SharedStreams, missed_payload
     from graphql_server.events import Missed
 
     running = server.services.streams

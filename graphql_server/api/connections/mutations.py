@@ -1,6 +1,6 @@
 """Root mutations of connections: register, test, move, update and delete.
 
-The steps live in ``connection_actions`` and ``connection_registration``; this module
+The steps live in ``graphql_server.services``; this module
 maps GraphQL inputs onto them. :data:`ConnectionMutation` also carries the credential
 and environment mutations (``credential_mutations``).
 """
@@ -13,26 +13,29 @@ from typing import Any
 import strawberry
 from strawberry.tools import merge_types
 
-from graphql_server.api.connection_actions import ConnectionActions, Secret, test_summary
-from graphql_server.api.connection_inputs import (
+from graphql_server.api.connections.credential_mutations import (
+    CredentialMutation,
+    EnvironmentMutation,
+)
+from graphql_server.api.connections.inputs import (
     RegisterConnectionInput,
     SecretInput,
     TestConnectionInput,
     UpdateConnectionInput,
     json_object,
 )
-from graphql_server.api.connection_registration import register
-from graphql_server.api.connection_types import (
+from graphql_server.api.connections.types import (
     Connection,
     ConnectionStatus,
     ConnectivityTest,
     connections_of,
 )
-from graphql_server.api.credential_mutations import CredentialMutation, EnvironmentMutation
 from graphql_server.connectivity import get_definition, validate_registration, validate_secret
 from graphql_server.connectivity.transport import normalize_url
 from graphql_server.errors import BadInput
 from graphql_server.lifecycle import ConnectionStatus as Status
+from graphql_server.services.connections import ConnectionActions, Secret, test_summary
+from graphql_server.services.registration import register
 from graphql_server.store.connections import Changes
 
 

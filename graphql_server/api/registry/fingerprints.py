@@ -8,7 +8,7 @@ once, with no restart and no stale cache.
 
 from __future__ import annotations
 
-from graphql_server.api.registry_types import Component
+from graphql_server.api.registry.types import Component
 from graphql_server.registry import Registry
 
 MAX_MEMO = 20_000

@@ -11,21 +11,21 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from graphql_server.api.connection_inputs import (
+from graphql_server.api.connections.event_log import LogEvent
+from graphql_server.api.connections.inputs import (
     ConnectionFilter,
     EventFilter,
     connection_matches,
     connection_query,
     event_query,
 )
-from graphql_server.api.connection_types import (
+from graphql_server.api.connections.types import (
     ConnectionEvent,
     ConnectionEventType,
     ConnectionStatus,
     connections_of,
 )
-from graphql_server.api.log_types import LogEvent
-from graphql_server.api.subscriptions import MissedEvents
+from graphql_server.api.errors import MissedEvents
 from graphql_server.events import CONNECTIONS_TOPIC, LOG_TOPIC, LogEntry, Missed
 from graphql_server.events import ConnectionEvent as StoredEvent
 from graphql_server.store import Store

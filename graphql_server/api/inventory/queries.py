@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import strawberry
 
-from graphql_server.api.filters import (
+from graphql_server.api.inventory.filters import (
     OrderDirection,
     ResourceFilter,
     ResourceOrder,
     bounded_values,
     resolve_query,
 )
-from graphql_server.api.loaders import Loaders
-from graphql_server.api.summaries import summarize
-from graphql_server.api.types import (
+from graphql_server.api.inventory.loaders import Loaders
+from graphql_server.api.inventory.summaries import summarize
+from graphql_server.api.inventory.types import (
     Cluster,
     LabelKey,
     LabelValue,
-    PageInfo,
     Resource,
     ResourceConnection,
     ResourceEdge,
     ResourceSummary,
 )
+from graphql_server.api.pages import PageInfo
 from graphql_server.errors import BadInput
 from graphql_server.store.resources import ResourceQuery, split_resource_id
 

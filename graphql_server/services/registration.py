@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from graphql_server.api.connection_actions import ConnectionActions, Secret, test_summary
-from graphql_server.api.connection_inputs import RegisterConnectionInput, json_object
+from graphql_server.api.connections.inputs import RegisterConnectionInput, json_object
 from graphql_server.connectivity import (
     ConnectivityResult,
     get_definition,
@@ -28,6 +27,7 @@ from graphql_server.connectivity.kubeconfig import context_names, target_from_cr
 from graphql_server.connectivity.transport import normalize_url
 from graphql_server.errors import BadInput, ConnectivityFailed
 from graphql_server.lifecycle import ConnectionStatus, plan_transition
+from graphql_server.services.connections import ConnectionActions, Secret, test_summary
 from graphql_server.store.connections import Changes, ConnectionRecord
 from graphql_server.store.credentials import CredentialRecord
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server.api.registry_types import Styles
+from graphql_server.api.registry.types import Styles
 from graphql_server.connectivity import DEFINITIONS, get_definition
 from graphql_server.connectivity import ConnectionDefinition as Definition
 

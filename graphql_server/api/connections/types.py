@@ -16,9 +16,9 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphql_server import lifecycle
-from graphql_server.api.definition_types import ConnectionComponent, component_of
-from graphql_server.api.log_types import LogEvent
-from graphql_server.api.types import PageInfo
+from graphql_server.api.connections.definitions import ConnectionComponent, component_of
+from graphql_server.api.connections.event_log import LogEvent
+from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import ConnectivityResult, get_definition
 from graphql_server.store import Store
 from graphql_server.store.connections import ConnectionQuery, ConnectionRecord

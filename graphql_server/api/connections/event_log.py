@@ -8,7 +8,7 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server.api.types import PageInfo
+from graphql_server.api.pages import PageInfo
 from graphql_server.events import LogEntry
 
 

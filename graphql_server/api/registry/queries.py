@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server.api.registry_types import Component, Model, ModelSource
-from graphql_server.api.types import PageInfo
+from graphql_server.api.pages import PageInfo
+from graphql_server.api.registry.types import Component, Model, ModelSource
 from graphql_server.errors import BadInput
 from graphql_server.registry import Source, load
 from graphql_server.registry.documents import model_document

@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server.api.connection_types import ConnectionStatus
-from graphql_server.api.log_types import Severity
+from graphql_server.api.connections.event_log import Severity
+from graphql_server.api.connections.types import ConnectionStatus
 from graphql_server.errors import BadInput
 from graphql_server.store.connections import ConnectionQuery, ConnectionRecord
 from graphql_server.store.event_log import EventQuery

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
-from graphql_server.api.fingerprints import Fingerprints
+from graphql_server.api.registry.fingerprints import Fingerprints
 from graphql_server.store import Store
 from graphql_server.store.resources import StoredResource
 

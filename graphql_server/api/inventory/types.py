@@ -15,8 +15,9 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server.api.loaders import Loaders
-from graphql_server.api.registry_types import Component
+from graphql_server.api.inventory.loaders import Loaders
+from graphql_server.api.pages import PageInfo
+from graphql_server.api.registry.types import Component
 from graphql_server.store.clusters import ClusterRecord, KindSyncRecord
 from graphql_server.store.resources import ResourceQuery
 
@@ -181,12 +182,6 @@ class Resource:
             component=component,
             loaders=loaders,
         )
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
 
 
 @strawberry.type

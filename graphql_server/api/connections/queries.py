@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import strawberry
 
-from graphql_server.api.connection_inputs import (
+from graphql_server.api.connections.definitions import ConnectionDefinition
+from graphql_server.api.connections.event_log import LogEvent, LogEventEdge, LogEventPage
+from graphql_server.api.connections.inputs import (
     ConnectionFilter,
     EventFilter,
     connection_query,
     event_query,
 )
-from graphql_server.api.connection_types import (
+from graphql_server.api.connections.types import (
     Connection,
     ConnectionEdge,
     ConnectionPage,
@@ -20,9 +22,7 @@ from graphql_server.api.connection_types import (
     StatusCount,
     connections_of,
 )
-from graphql_server.api.definition_types import ConnectionDefinition
-from graphql_server.api.log_types import LogEvent, LogEventEdge, LogEventPage
-from graphql_server.api.types import PageInfo
+from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import DEFINITIONS, get_definition
 from graphql_server.store import Store
 

@@ -8,7 +8,7 @@ socket delays itself only; one whose mailbox overflows is sent a
 ``MISSED_EVENTS`` error and its subscription ends, and it never makes the
 server hold more than its mailbox.
 
-This is the second level of sharing, above ``api.fanout`` (one producer per
+This is the second level of sharing, above ``api.transport.fanout`` (one producer per
 filter, whatever the document). The execution starts with the first subscriber
 and is cancelled with the last; ``SharedStreams`` owns those tasks and is
 closed by the app on shutdown. Queries, mutations and documents that do not

@@ -1,6 +1,6 @@
 """Live subscriptions: resource changes, resource counts and sync status.
 
-Every subscription is served from a shared feed (``api.fanout``): identical
+Every subscription is served from a shared feed (``api.transport.fanout``): identical
 subscriptions (same field, same filter) share one producer that reads the
 broker and builds the GraphQL objects once per event, with fresh batched
 loaders per event. Subscribers only drain their own bounded mailbox.
@@ -17,12 +17,16 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
-from graphql_server.api.fanout import Emit, FeedEnded, Feeds, FeedUnavailable, Producer
-from graphql_server.api.filters import ResourceFilter, bounded_values, change_seen_by, resolve_query
-from graphql_server.api.fingerprints import Fingerprints
-from graphql_server.api.loaders import Loaders
-from graphql_server.api.summaries import summarize, summary_producer
-from graphql_server.api.types import (
+from graphql_server.api.errors import MissedEvents
+from graphql_server.api.inventory.filters import (
+    ResourceFilter,
+    bounded_values,
+    change_seen_by,
+    resolve_query,
+)
+from graphql_server.api.inventory.loaders import Loaders
+from graphql_server.api.inventory.summaries import summarize, summary_producer
+from graphql_server.api.inventory.types import (
     Resource,
     ResourceEvent,
     ResourceEventType,
@@ -30,18 +34,13 @@ from graphql_server.api.types import (
     SyncPhase,
     SyncStatus,
 )
+from graphql_server.api.registry.fingerprints import Fingerprints
+from graphql_server.api.transport.fanout import Emit, FeedEnded, Feeds, FeedUnavailable, Producer
 from graphql_server.broker import Broker
-from graphql_server.errors import GraphQLServerError
 from graphql_server.events import RESOURCES_TOPIC, SYNC_TOPIC, Missed, SyncStatusEvent
 from graphql_server.events import ResourceEvent as StoredEvent
 from graphql_server.store import Store
 from graphql_server.store.resources import ResourceQuery
-
-
-class MissedEvents(GraphQLServerError):
-    """The subscriber fell behind; events were dropped and it must refetch."""
-
-    code = "MISSED_EVENTS"
 
 
 def _feeds(info: strawberry.Info) -> Feeds:

@@ -8,7 +8,7 @@ subscriptions.
 - ``graphql-ws`` (legacy): same tokens; refusal is a ``connection_error``
   message followed by close code 4403; keep-alives are ``ka`` messages.
 
-Subscriptions run through ``api.sharing``: identical ones share one execution
+Subscriptions run through ``api.transport.sharing``: identical ones share one execution
 and each connection only sends the encoded results, as text frames (the
 transport adapter must offer ``send_text``: ``TextSending``). Everything else
 takes strawberry's ordinary path.
@@ -42,7 +42,14 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 
 from graphql_server.api.auth import Access, access_for, bearer, token_from_params
 from graphql_server.api.context import Context
-from graphql_server.api.sharing import Ended, Key, Refused, Result, SharedStreams, missed_payload
+from graphql_server.api.transport.sharing import (
+    Ended,
+    Key,
+    Refused,
+    Result,
+    SharedStreams,
+    missed_payload,
+)
 from graphql_server.events import Missed
 from graphql_server.tasks import TaskOwner
 

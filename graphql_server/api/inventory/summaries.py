@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from graphql_server.api.fanout import Emit, Producer
-from graphql_server.api.filters import matches
-from graphql_server.api.types import Group, ResourceSummary, SummaryCount
+from graphql_server.api.inventory.filters import matches
+from graphql_server.api.inventory.types import Group, ResourceSummary, SummaryCount
+from graphql_server.api.transport.fanout import Emit, Producer
 from graphql_server.broker import Broker
 from graphql_server.events import RESOURCES_TOPIC, Missed
 from graphql_server.events import ResourceEvent as StoredEvent

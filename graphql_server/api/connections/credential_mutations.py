@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import strawberry
 
-from graphql_server.api.connection_actions import ConnectionActions
-from graphql_server.api.connection_inputs import (
+from graphql_server.api.connections.inputs import (
     CreateCredentialInput,
     EnvironmentInput,
     UpdateCredentialInput,
     json_object,
 )
-from graphql_server.api.connection_types import (
+from graphql_server.api.connections.types import (
     Connection,
     Credential,
     Environment,
@@ -24,6 +23,7 @@ from graphql_server.api.connection_types import (
 )
 from graphql_server.errors import BadInput, Conflict
 from graphql_server.lifecycle import ConnectionStatus
+from graphql_server.services.connections import ConnectionActions
 
 
 def _actions(info: strawberry.Info) -> ConnectionActions:
