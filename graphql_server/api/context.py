@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
+
 from graphql_server.api.auth import Access
 from graphql_server.api.registry.fingerprints import Fingerprints
 from graphql_server.api.transport.fanout import Feeds
@@ -48,3 +50,7 @@ class Context:
     @property
     def broker(self) -> Broker:
         return self.services.broker
+
+
+Info = strawberry.Info[Context, None]
+"""What every resolver takes: ``info.context`` is a typed :class:`Context`."""

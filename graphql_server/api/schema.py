@@ -27,7 +27,7 @@ from strawberry.types import ExecutionContext
 
 from graphql_server.api.auth import AccessControl
 from graphql_server.api.connections.mutations import ConnectionMutation
-from graphql_server.api.connections.queries import ConnectionQuery
+from graphql_server.api.connections.queries import ConnectionQueries
 from graphql_server.api.connections.subscriptions import ConnectionSubscription
 from graphql_server.api.errors import ErrorPresentation
 from graphql_server.api.inventory.mutations import Mutation
@@ -83,7 +83,7 @@ def build_schema(
         # First, so it leaves last and counts errors as ErrorPresentation shows them.
         extensions.insert(0, operations.extension)
     return InventorySchema(
-        query=merge_types("Query", (Query, RegistryQuery, ConnectionQuery)),
+        query=merge_types("Query", (Query, RegistryQuery, ConnectionQueries)),
         mutation=merge_types("Mutation", (Mutation, RegistryMutation, ConnectionMutation)),
         subscription=merge_types("Subscription", (Subscription, ConnectionSubscription)),
         extensions=extensions,

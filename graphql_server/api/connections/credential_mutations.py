@@ -21,12 +21,13 @@ from graphql_server.api.connections.types import (
     Environment,
     connections_of,
 )
+from graphql_server.api.context import Info
 from graphql_server.errors import BadInput, Conflict
 from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.services.connections import ConnectionActions
 
 
-def _actions(info: strawberry.Info) -> ConnectionActions:
+def _actions(info: Info) -> ConnectionActions:
     return ConnectionActions(info.context.store, info.context.broker)
 
 
@@ -52,9 +53,7 @@ async def _log_environment(
 @strawberry.type
 class CredentialMutation:
     @strawberry.mutation(description="Store a credential; its secret fields are sealed at rest.")
-    async def create_credential(
-        self, info: strawberry.Info, input: CreateCredentialInput
-    ) -> Credential:
+    async def create_credential(self, info: Info, input: CreateCredentialInput) -> Credential:
         data = json_object(input.data, "data")
         act = _actions(info)
         record = await act.store.credentials.create(
@@ -73,7 +72,7 @@ class CredentialMutation:
         description="Rename a credential and/or change fields (a null value removes one)."
     )
     async def update_credential(
-        self, info: strawberry.Info, id: strawberry.ID, input: UpdateCredentialInput
+        self, info: Info, id: strawberry.ID, input: UpdateCredentialInput
     ) -> Credential:
         data = None if input.data is None else json_object(input.data, "data")
         act = _actions(info)
@@ -94,7 +93,7 @@ class CredentialMutation:
         "(CONFLICT) unless force is true, which unassigns it first."
     )
     async def delete_credential(
-        self, info: strawberry.Info, id: strawberry.ID, force: bool = False
+        self, info: Info, id: strawberry.ID, force: bool = False
     ) -> Credential:
         act = _actions(info)
         record = await act.store.credentials.require(str(id))
@@ -121,7 +120,7 @@ class CredentialMutation:
     @strawberry.mutation(description="Use one credential for one or more connections at once.")
     async def assign_credential(
         self,
-        info: strawberry.Info,
+        info: Info,
         credential_id: strawberry.ID,
         connection_ids: list[strawberry.ID],
     ) -> list[Connection]:
@@ -155,9 +154,7 @@ class CredentialMutation:
 @strawberry.type
 class EnvironmentMutation:
     @strawberry.mutation(description="Create an environment (names are unique).")
-    async def create_environment(
-        self, info: strawberry.Info, input: EnvironmentInput
-    ) -> Environment:
+    async def create_environment(self, info: Info, input: EnvironmentInput) -> Environment:
         if input.name is None:
             raise BadInput("an environment needs a name", field="name")
         act = _actions(info)
@@ -167,7 +164,7 @@ class EnvironmentMutation:
 
     @strawberry.mutation(description="Rename an environment or change its description.")
     async def update_environment(
-        self, info: strawberry.Info, id: strawberry.ID, input: EnvironmentInput
+        self, info: Info, id: strawberry.ID, input: EnvironmentInput
     ) -> Environment:
         act = _actions(info)
         before = await act.store.environments.require(str(id))
@@ -181,7 +178,7 @@ class EnvironmentMutation:
         return Environment.of(record)
 
     @strawberry.mutation(description="Delete an environment; its connections stay.")
-    async def delete_environment(self, info: strawberry.Info, id: strawberry.ID) -> Environment:
+    async def delete_environment(self, info: Info, id: strawberry.ID) -> Environment:
         act = _actions(info)
         record = await act.store.environments.delete(str(id))
         await _log_environment(act, record.id, record.name, f"deleted environment {record.name!r}")
@@ -190,7 +187,7 @@ class EnvironmentMutation:
     @strawberry.mutation(description="Add connections to an environment.")
     async def assign_connections_to_environment(
         self,
-        info: strawberry.Info,
+        info: Info,
         environment_id: strawberry.ID,
         connection_ids: list[strawberry.ID],
     ) -> Environment:
@@ -211,7 +208,7 @@ class EnvironmentMutation:
     @strawberry.mutation(description="Remove connections from an environment.")
     async def unassign_connections_from_environment(
         self,
-        info: strawberry.Info,
+        info: Info,
         environment_id: strawberry.ID,
         connection_ids: list[strawberry.ID],
     ) -> Environment:

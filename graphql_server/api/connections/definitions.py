@@ -6,6 +6,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from graphql_server.api.context import Info
 from graphql_server.api.registry.types import Styles
 from graphql_server.connectivity import DEFINITIONS, get_definition
 from graphql_server.connectivity import ConnectionDefinition as Definition
@@ -42,7 +43,7 @@ class ConnectionDefinition:
     )
 
     @classmethod
-    def of(cls, definition: Definition, info: strawberry.Info) -> ConnectionDefinition:
+    def of(cls, definition: Definition, info: Info) -> ConnectionDefinition:
         return cls(
             kind=definition.kind,
             title=definition.title,
@@ -64,7 +65,7 @@ class ConnectionDefinition:
         )
 
 
-def component_of(kind: str, info: strawberry.Info) -> ConnectionComponent:
+def component_of(kind: str, info: Info) -> ConnectionComponent:
     definition = DEFINITIONS.get(kind) or get_definition(kind)
     model = info.context.services.registry.model(definition.model)
     return ConnectionComponent(

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphql_server.api.connections.event_log import Severity
-from graphql_server.api.connections.types import ConnectionStatus
+from graphql_server.api.enums import ConnectionStatus
 from graphql_server.errors import BadInput
 from graphql_server.store.connections import ConnectionQuery, ConnectionRecord
 from graphql_server.store.event_log import EventQuery
@@ -140,7 +140,7 @@ def connection_query(filter: ConnectionFilter | None) -> ConnectionQuery:
         return ConnectionQuery()
     return ConnectionQuery(
         kinds=tuple(k.strip().lower() for k in _values("kinds", filter.kinds)),
-        statuses=tuple(dict.fromkeys(s.domain() for s in filter.statuses or ())),
+        statuses=tuple(dict.fromkeys(s for s in filter.statuses or ())),
         environment_ids=_values("environmentIds", filter.environment_ids),
         search=_search(filter.search),
     )

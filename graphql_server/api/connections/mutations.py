@@ -26,10 +26,11 @@ from graphql_server.api.connections.inputs import (
 )
 from graphql_server.api.connections.types import (
     Connection,
-    ConnectionStatus,
     ConnectivityTest,
     connections_of,
 )
+from graphql_server.api.context import Info
+from graphql_server.api.enums import ConnectionStatus
 from graphql_server.connectivity import get_definition, validate_registration, validate_secret
 from graphql_server.connectivity.transport import normalize_url
 from graphql_server.errors import BadInput
@@ -39,11 +40,11 @@ from graphql_server.services.registration import register
 from graphql_server.store.connections import Changes
 
 
-def actions(info: strawberry.Info) -> ConnectionActions:
+def actions(info: Info) -> ConnectionActions:
     return ConnectionActions(info.context.store, info.context.broker)
 
 
-async def one(info: strawberry.Info, record: Any) -> Connection:
+async def one(info: Info, record: Any) -> Connection:
     (node,) = await connections_of(info.context.store, [record])
     return node
 
@@ -71,7 +72,7 @@ class LifecycleMutation:
         "else in REGISTERED with the test's outcome."
     )
     async def register_connection(
-        self, info: strawberry.Info, input: RegisterConnectionInput
+        self, info: Info, input: RegisterConnectionInput
     ) -> RegistrationResult:
         records = await register(actions(info), input)
         nodes = await connections_of(info.context.store, records)
@@ -81,9 +82,7 @@ class LifecycleMutation:
         description="Test a stored connection (optionally with another URL or secret), or "
         "a kind, URL and secret that are not stored. Changes no status."
     )
-    async def test_connection(
-        self, info: strawberry.Info, input: TestConnectionInput
-    ) -> ConnectivityTest:
+    async def test_connection(self, info: Info, input: TestConnectionInput) -> ConnectivityTest:
         act = actions(info)
         if input.credential_id is not None and input.credential is not None:
             raise BadInput("give a credential id or a new credential, not both")
@@ -135,14 +134,14 @@ class LifecycleMutation:
         "(else CONNECTIVITY_FAILED)."
     )
     async def transition_connection(
-        self, info: strawberry.Info, id: strawberry.ID, status: ConnectionStatus
+        self, info: Info, id: strawberry.ID, status: ConnectionStatus
     ) -> Connection:
-        record = await actions(info).transition(str(id), status.domain())
+        record = await actions(info).transition(str(id), status)
         return await one(info, record)
 
     @strawberry.mutation(description="Rename a connection, move its URL or change its fields.")
     async def update_connection(
-        self, info: strawberry.Info, id: strawberry.ID, input: UpdateConnectionInput
+        self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
     ) -> Connection:
         act = actions(info)
         record = await act.store.connections.require(str(id))
@@ -175,7 +174,7 @@ class LifecycleMutation:
         description="Delete a connection (status DELETED, final). A Kubernetes cluster's "
         "inventory is removed unless another connection still reaches that cluster."
     )
-    async def delete_connection(self, info: strawberry.Info, id: strawberry.ID) -> Connection:
+    async def delete_connection(self, info: Info, id: strawberry.ID) -> Connection:
         record = await actions(info).transition(str(id), Status.DELETED)
         return await one(info, record)
 

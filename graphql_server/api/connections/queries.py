@@ -16,27 +16,27 @@ from graphql_server.api.connections.types import (
     Connection,
     ConnectionEdge,
     ConnectionPage,
-    ConnectionStatus,
     Credential,
     Environment,
     StatusCount,
     connections_of,
 )
+from graphql_server.api.context import Info
 from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import DEFINITIONS, get_definition
 from graphql_server.store import Store
 
 
 @strawberry.type
-class ConnectionQuery:
+class ConnectionQueries:
     @strawberry.field(description="What each kind of connection is and which credentials it takes.")
-    def connection_definitions(self, info: strawberry.Info) -> list[ConnectionDefinition]:
+    def connection_definitions(self, info: Info) -> list[ConnectionDefinition]:
         return [ConnectionDefinition.of(d, info) for d in DEFINITIONS.values()]
 
     @strawberry.field(description="Connections of this server instance, one page at a time.")
     async def connections(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: ConnectionFilter | None = None,
         first: int = 50,
         after: str | None = None,
@@ -56,13 +56,12 @@ class ConnectionQuery:
             ),
             total_count=await store.connections.count(query),
             status_summary=[
-                StatusCount(status=ConnectionStatus.of(status), count=count)
-                for status, count in counts.items()
+                StatusCount(status=status, count=count) for status, count in counts.items()
             ],
         )
 
     @strawberry.field(description="One connection of this server instance by id.")
-    async def connection(self, info: strawberry.Info, id: strawberry.ID) -> Connection | None:
+    async def connection(self, info: Info, id: strawberry.ID) -> Connection | None:
         store: Store = info.context.store
         record = await store.connections.get(str(id))
         if record is None:
@@ -71,31 +70,29 @@ class ConnectionQuery:
         return node
 
     @strawberry.field(description="Credentials (secret values are never shown).")
-    async def credentials(
-        self, info: strawberry.Info, kinds: list[str] | None = None
-    ) -> list[Credential]:
+    async def credentials(self, info: Info, kinds: list[str] | None = None) -> list[Credential]:
         wanted = [get_definition(k).kind for k in kinds or ()]
         records = await info.context.store.credentials.all(wanted)
         return [Credential.of(r) for r in records]
 
     @strawberry.field(description="One credential by id.")
-    async def credential(self, info: strawberry.Info, id: strawberry.ID) -> Credential | None:
+    async def credential(self, info: Info, id: strawberry.ID) -> Credential | None:
         record = await info.context.store.credentials.get(str(id))
         return None if record is None else Credential.of(record)
 
     @strawberry.field(description="Environments, by name.")
-    async def environments(self, info: strawberry.Info) -> list[Environment]:
+    async def environments(self, info: Info) -> list[Environment]:
         return [Environment.of(r) for r in await info.context.store.environments.all()]
 
     @strawberry.field(description="One environment by id.")
-    async def environment(self, info: strawberry.Info, id: strawberry.ID) -> Environment | None:
+    async def environment(self, info: Info, id: strawberry.ID) -> Environment | None:
         record = await info.context.store.environments.get(str(id))
         return None if record is None else Environment.of(record)
 
     @strawberry.field(description="The event log (notification centre), newest first.")
     async def events(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: EventFilter | None = None,
         first: int = 50,
         after: str | None = None,

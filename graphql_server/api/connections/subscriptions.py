@@ -22,9 +22,10 @@ from graphql_server.api.connections.inputs import (
 from graphql_server.api.connections.types import (
     ConnectionEvent,
     ConnectionEventType,
-    ConnectionStatus,
     connections_of,
 )
+from graphql_server.api.context import Info
+from graphql_server.api.enums import ConnectionStatus
 from graphql_server.api.errors import MissedEvents
 from graphql_server.events import CONNECTIONS_TOPIC, LOG_TOPIC, LogEntry, Missed
 from graphql_server.events import ConnectionEvent as StoredEvent
@@ -42,7 +43,7 @@ class ConnectionSubscription:
         "or deleted, among those the filter selects (DELETED included)."
     )
     async def connection_events(
-        self, info: strawberry.Info, filter: ConnectionFilter | None = None
+        self, info: Info, filter: ConnectionFilter | None = None
     ) -> AsyncGenerator[ConnectionEvent, None]:
         query = connection_query(filter)
         store: Store = info.context.store
@@ -72,7 +73,7 @@ class ConnectionSubscription:
 
     @strawberry.subscription(description="New entries of the event log matching the filter.")
     async def events(
-        self, info: strawberry.Info, filter: EventFilter | None = None
+        self, info: Info, filter: EventFilter | None = None
     ) -> AsyncGenerator[LogEvent, None]:
         query = event_query(filter)
         async with info.context.broker.subscribe(LOG_TOPIC) as subscription:

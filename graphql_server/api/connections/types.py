@@ -15,34 +15,23 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server import lifecycle
 from graphql_server.api.connections.definitions import ConnectionComponent, component_of
 from graphql_server.api.connections.event_log import LogEvent
+from graphql_server.api.context import Info
+from graphql_server.api.enums import ConnectionStatus
 from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import ConnectivityResult, get_definition
+from graphql_server.lifecycle import allowed_transitions
 from graphql_server.store import Store
 from graphql_server.store.connections import ConnectionQuery, ConnectionRecord
 from graphql_server.store.credentials import CredentialRecord
 from graphql_server.store.environments import EnvironmentRecord
 
-
-@strawberry.enum(description="Where a connection stands in its lifecycle.")
-class ConnectionStatus(Enum):
-    DISCOVERED = "discovered"
-    REGISTERED = "registered"
-    CONNECTED = "connected"
-    IGNORED = "ignored"
-    MAINTENANCE = "maintenance"
-    DISCONNECTED = "disconnected"
-    DELETED = "deleted"
-    NOT_FOUND = "not_found"
-
-    @classmethod
-    def of(cls, status: lifecycle.ConnectionStatus) -> ConnectionStatus:
-        return cls(status.value)
-
-    def domain(self) -> lifecycle.ConnectionStatus:
-        return lifecycle.ConnectionStatus(self.value)
+strawberry.enum(
+    ConnectionStatus,
+    name="ConnectionStatus",
+    description="Where a connection stands in its lifecycle.",
+)
 
 
 @strawberry.type(description="A credential field: whether it is set, and its value if not secret.")
@@ -64,7 +53,7 @@ class Credential:
     updated_at: datetime
 
     @strawberry.field(description="Connections of this server instance using it.")
-    async def connections(self, info: strawberry.Info) -> list[Connection]:
+    async def connections(self, info: Info) -> list[Connection]:
         records = await info.context.store.connections.select(
             ConnectionQuery(credential_ids=(str(self.id),))
         )
@@ -104,7 +93,7 @@ class Environment:
     updated_at: datetime
 
     @strawberry.field(description="Connections of this server instance in the environment.")
-    async def connections(self, info: strawberry.Info) -> list[Connection]:
+    async def connections(self, info: Info) -> list[Connection]:
         store: Store = info.context.store
         records = await store.connections.select(ConnectionQuery(environment_ids=(str(self.id),)))
         return await connections_of(store, records)
@@ -136,7 +125,7 @@ class ConnectivityTest:
     def of(cls, result: ConnectivityResult, at: datetime | None) -> ConnectivityTest:
         return cls(
             ok=result.ok,
-            status=ConnectionStatus.of(result.status),
+            status=result.status,
             message=result.message,
             latency_ms=result.latency_ms,
             server_version=result.server_version,
@@ -192,11 +181,11 @@ class Connection:
         return [Environment.of(r) for r in self.environment_records]
 
     @strawberry.field(description="What the connection is, for display.")
-    def component(self, info: strawberry.Info) -> ConnectionComponent:
+    def component(self, info: Info) -> ConnectionComponent:
         return component_of(self.kind, info)
 
     @strawberry.field(description="The latest event log entries about the connection.")
-    async def events(self, info: strawberry.Info, first: int = 20) -> list[LogEvent]:
+    async def events(self, info: Info, first: int = 20) -> list[LogEvent]:
         entries = await info.context.store.events.for_subject(str(self.id), max(0, min(first, 200)))
         return [LogEvent.of(e) for e in entries]
 
@@ -218,16 +207,14 @@ def connection_of(
         type=record.type,
         sub_type=record.sub_type,
         url=record.url,
-        status=ConnectionStatus.of(record.status),
+        status=record.status,
         server_id=record.server_id,
         cluster_id=strawberry.ID(record.cluster_id) if record.cluster_id else None,
         metadata=JSON(metadata),
         registration=JSON(registration if isinstance(registration, dict) else {}),
         last_test=ConnectivityTest.from_metadata(last_test),
         allowed_transitions=[
-            ConnectionStatus.of(s)
-            for s in lifecycle.ConnectionStatus
-            if s in lifecycle.allowed_transitions(record.status)
+            s for s in ConnectionStatus if s in allowed_transitions(record.status)
         ],
         created_at=record.created_at,
         updated_at=record.updated_at,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import strawberry
 
+from graphql_server.api.context import Info
 from graphql_server.api.inventory.filters import (
     OrderDirection,
     ResourceFilter,
@@ -37,7 +38,7 @@ MAX_PAGE = 1000
 @strawberry.type
 class Query:
     @strawberry.field(description="Clusters known to the inventory.")
-    async def clusters(self, info: strawberry.Info) -> list[Cluster]:
+    async def clusters(self, info: Info) -> list[Cluster]:
         records = await info.context.store.clusters.all()
         return [Cluster.from_record(r) for r in records]
 
@@ -48,7 +49,7 @@ class Query:
     )
     async def resources(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: ResourceFilter | None = None,
         first: int = 50,
         after: str | None = None,
@@ -79,7 +80,7 @@ class Query:
         )
 
     @strawberry.field(description="One resource by id (`<cluster id>/<uid>`).")
-    async def resource(self, info: strawberry.Info, id: strawberry.ID) -> Resource | None:
+    async def resource(self, info: Info, id: strawberry.ID) -> Resource | None:
         cluster_id, uid = split_resource_id(str(id))
         row = await info.context.store.resources.get(cluster_id, uid)
         return (
@@ -94,7 +95,7 @@ class Query:
         description="Counts of the resources matching the filter, by kind, namespace and cluster."
     )
     async def resource_summary(
-        self, info: strawberry.Info, filter: ResourceFilter | None = None
+        self, info: Info, filter: ResourceFilter | None = None
     ) -> ResourceSummary:
         return await summarize(
             info.context.store, await resolve_query(filter, info.context.services)
@@ -105,7 +106,7 @@ class Query:
         "(all when empty), sorted."
     )
     async def namespaces(
-        self, info: strawberry.Info, cluster_ids: list[strawberry.ID] | None = None
+        self, info: Info, cluster_ids: list[strawberry.ID] | None = None
     ) -> list[str]:
         names: list[str] = await info.context.store.resources.namespaces(
             bounded_values("clusterIds", cluster_ids)
@@ -118,7 +119,7 @@ class Query:
     )
     async def labels(
         self,
-        info: strawberry.Info,
+        info: Info,
         cluster_ids: list[strawberry.ID] | None = None,
         kinds: list[str] | None = None,
     ) -> list[LabelKey]:

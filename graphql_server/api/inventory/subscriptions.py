@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator
 
 import strawberry
 
+from graphql_server.api.context import Info
 from graphql_server.api.errors import MissedEvents
 from graphql_server.api.inventory.filters import (
     ResourceFilter,
@@ -29,7 +30,6 @@ from graphql_server.api.inventory.summaries import summarize, summary_producer
 from graphql_server.api.inventory.types import (
     Resource,
     ResourceEvent,
-    ResourceEventType,
     ResourceSummary,
     SyncPhase,
     SyncStatus,
@@ -43,7 +43,7 @@ from graphql_server.store import Store
 from graphql_server.store.resources import ResourceQuery
 
 
-def _feeds(info: strawberry.Info) -> Feeds:
+def _feeds(info: Info) -> Feeds:
     feeds: Feeds | None = info.context.services.feeds
     if feeds is None:
         raise FeedUnavailable("subscriptions are not available in this process")
@@ -65,7 +65,7 @@ def resource_events_producer(
                 if seen is None:
                     continue
                 resource = Resource.from_row(message.resource, Loaders(store, fingerprints))
-                emit(ResourceEvent(type=ResourceEventType(seen.value), resource=resource))
+                emit(ResourceEvent(type=seen, resource=resource))
 
     return produce
 
@@ -119,7 +119,7 @@ class Subscription:
         "that ends the subscription: subscribe again, then refetch with `resources`."
     )
     async def resource_events(
-        self, info: strawberry.Info, filter: ResourceFilter | None = None
+        self, info: Info, filter: ResourceFilter | None = None
     ) -> AsyncGenerator[ResourceEvent, None]:
         services = info.context.services
         query = await resolve_query(filter, services)
@@ -147,7 +147,7 @@ class Subscription:
         "then new counts whenever they change, at most twice a second."
     )
     async def resource_summary(
-        self, info: strawberry.Info, filter: ResourceFilter | None = None
+        self, info: Info, filter: ResourceFilter | None = None
     ) -> AsyncGenerator[ResourceSummary, None]:
         services = info.context.services
         query = await resolve_query(filter, services)
@@ -178,7 +178,7 @@ class Subscription:
         "of each first, then each change."
     )
     async def sync_status(
-        self, info: strawberry.Info, cluster_ids: list[strawberry.ID] | None = None
+        self, info: Info, cluster_ids: list[strawberry.ID] | None = None
     ) -> AsyncGenerator[SyncStatus, None]:
         ids = tuple(sorted(bounded_values("clusterIds", cluster_ids)))
         services = info.context.services

@@ -15,6 +15,8 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
+from graphql_server.api.context import Info
+from graphql_server.api.enums import ResourceEventType
 from graphql_server.api.inventory.loaders import Loaders
 from graphql_server.api.pages import PageInfo
 from graphql_server.api.registry.types import Component
@@ -85,7 +87,7 @@ class Cluster:
     version: str
 
     @strawberry.field(description="How the sync of this cluster fares.")
-    async def sync(self, info: strawberry.Info) -> SyncStatus:
+    async def sync(self, info: Info) -> SyncStatus:
         store = info.context.store
         record = await store.clusters.get(str(self.id))
         kinds = await store.clusters.kinds(str(self.id))
@@ -133,7 +135,7 @@ class Resource:
         description="The resources named in ownerReferences that the inventory holds "
         "(a Pod's ReplicaSet, a ReplicaSet's Deployment)."
     )
-    async def owners(self, info: strawberry.Info) -> list[Resource]:
+    async def owners(self, info: Info) -> list[Resource]:
         loaders = self._loaders(info)
         references: list[Any] = list(cast(list[Any], self.owner_references) or ())
         uids = [str(r["uid"]) for r in references if isinstance(r, dict) and r.get("uid")]
@@ -144,15 +146,13 @@ class Resource:
         description="The resources whose ownerReferences name this one (a Deployment's "
         "ReplicaSets, a ReplicaSet's Pods), ordered by kind and name."
     )
-    async def children(
-        self, info: strawberry.Info, kinds: list[str] | None = None
-    ) -> list[Resource]:
+    async def children(self, info: Info, kinds: list[str] | None = None) -> list[Resource]:
         loaders = self._loaders(info)
         rows = await loaders.children.load((str(self.cluster_id), self.namespace or "", self.uid))
         wanted = set(kinds or ())
         return [Resource.from_row(r, loaders) for r in rows if not wanted or r["kind"] in wanted]
 
-    def _loaders(self, info: strawberry.Info) -> Loaders:
+    def _loaders(self, info: Info) -> Loaders:
         if self.loaders is None:
             self.loaders = Loaders(info.context.store, info.context.services.fingerprints)
         return self.loaders
@@ -197,16 +197,9 @@ class ResourceConnection:
     query: strawberry.Private[ResourceQuery]
 
     @strawberry.field(description="Resources matching the filter, on all pages.")
-    async def total_count(self, info: strawberry.Info) -> int:
+    async def total_count(self, info: Info) -> int:
         count: int = await info.context.store.resources.count(self.query)
         return count
-
-
-@strawberry.enum
-class ResourceEventType(Enum):
-    ADDED = "ADDED"
-    MODIFIED = "MODIFIED"
-    DELETED = "DELETED"
 
 
 @strawberry.type(description="A committed change of a resource matching the subscription.")

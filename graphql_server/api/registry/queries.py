@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from graphql_server.api.context import Info
 from graphql_server.api.pages import PageInfo
 from graphql_server.api.registry.types import Component, Model, ModelSource
 from graphql_server.errors import BadInput
@@ -69,7 +70,7 @@ class ImportResult:
 @strawberry.type
 class RegistryQuery:
     @strawberry.field(description="Models of the registry (built-in, imported, generated).")
-    def models(self, info: strawberry.Info, filter: ModelFilter | None = None) -> list[Model]:
+    def models(self, info: Info, filter: ModelFilter | None = None) -> list[Model]:
         registry = info.context.services.registry
         source = Source(filter.source.value) if filter and filter.source else None
         models = registry.models(source=source, names=(filter.names or ()) if filter else ())
@@ -85,7 +86,7 @@ class RegistryQuery:
     @strawberry.field(description="Components, optionally filtered, one page at a time.")
     def components(
         self,
-        info: strawberry.Info,
+        info: Info,
         filter: ComponentFilter | None = None,
         first: int = 50,
         after: str | None = None,
@@ -135,7 +136,7 @@ class RegistryMutation:
         "Meshery's). Each item is accepted or rejected whole, with reasons; an import "
         "that redefines a kind changes what existing resources show at once."
     )
-    async def import_models(self, info: strawberry.Info, definitions: JSON) -> ImportResult:
+    async def import_models(self, info: Info, definitions: JSON) -> ImportResult:
         services = info.context.services
         registry = services.registry
         existing = {(m.name, m.version) for m in registry.models(source=Source.IMPORTED)}
