@@ -1,4 +1,5 @@
-"""What every resolver receives: the stores, the broker and the settings of this process."""
+"""What every resolver receives: the stores, the broker and the settings of this process,
+as a typed ``Info`` (``info.context`` is a :class:`Context`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from graphql_server.api.transport.fanout import Feeds
 from graphql_server.api.transport.sharing import SharedStreams
 from graphql_server.broker import Broker
 from graphql_server.registry import Registry
+from graphql_server.services.records import Store
 from graphql_server.settings import Settings
-from graphql_server.store import Store
 
 
 @dataclass(slots=True)

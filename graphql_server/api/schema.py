@@ -33,7 +33,8 @@ from graphql_server.api.errors import ErrorPresentation
 from graphql_server.api.inventory.mutations import Mutation
 from graphql_server.api.inventory.queries import Query
 from graphql_server.api.inventory.subscriptions import Subscription
-from graphql_server.api.registry.queries import RegistryMutation, RegistryQuery
+from graphql_server.api.registry.mutations import RegistryMutation
+from graphql_server.api.registry.queries import RegistryQuery
 from graphql_server.api.transport.execution import PlainObjectsExecutor
 from graphql_server.api.transport.operation_metrics import OperationMetrics
 from graphql_server.api.transport.parsing import ReportingParserCache

@@ -1,109 +1,52 @@
-"""What the connection mutations do: test, register and move connections.
+"""What the connection mutations do: test, move and update connections.
 
-Owns the steps shared by the mutations: running connectivity tests with a stored or
-unsaved secret, applying transitions (a move into CONNECTED must pass a test first),
-recording each step in the event log, announcing it on ``CONNECTIONS_TOPIC`` and, for
-Kubernetes connections, asking the sync side to connect, disconnect or purge through a
-``ClusterCommand`` on ``COMMANDS_TOPIC``. It never calls the sync side directly, and
-never puts a secret into a message, an event or a log line.
+Owns the steps of each: running connectivity tests (``services.probing``) before any
+write, applying transitions (a move into CONNECTED must pass a test first), recording
+each step in the event log, announcing it on ``CONNECTIONS_TOPIC`` and, for Kubernetes
+connections, asking the sync side to connect, disconnect or purge through a
+``ClusterCommand`` on ``COMMANDS_TOPIC``. The writes of a step commit together and
+their publications follow the commit (``Notices.atomic``). It never calls the sync side
+directly, and never puts a secret into a message, an event or a log line.
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Mapping
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from graphql_server.broker import Broker
 from graphql_server.connectivity import (
-    DEFAULT_TIMEOUT,
     ConnectivityResult,
-    check_connectivity,
     get_definition,
+    validate_registration,
+    validate_secret,
 )
-from graphql_server.errors import BadInput, ConfigurationError, ConnectivityFailed, KubernetesError
-from graphql_server.events import (
-    COMMANDS_TOPIC,
-    ClusterCommand,
-)
-from graphql_server.kube.config import client_from_kubeconfig
-from graphql_server.lifecycle import (
-    ConnectionStatus,
-    SideEffect,
-    Transition,
-    plan_transition,
-)
-from graphql_server.store import Store
+from graphql_server.connectivity.transport import normalize_url
+from graphql_server.errors import BadInput, ConnectivityFailed
+from graphql_server.events import COMMANDS_TOPIC, ClusterCommand
+from graphql_server.lifecycle import ConnectionStatus, SideEffect, Transition, plan_transition
+from graphql_server.services.notices import Notices
+from graphql_server.services.probing import Secret, probe, probe_stored, test_summary
 from graphql_server.store.connections import Changes, ConnectionRecord
-from graphql_server.store.notices import ConnectionNotices
-
-ACTOR = "user"
-Secret = tuple[str, dict[str, Any]]
 
 
-def test_summary(result: ConnectivityResult) -> dict[str, Any]:
-    """A connectivity result as kept in a connection's metadata (``lastTest``)."""
-    return {
-        "ok": result.ok,
-        "status": result.status.value,
-        "message": result.message,
-        "latencyMs": result.latency_ms,
-        "serverVersion": result.server_version,
-        "details": dict(result.details),
-        "testedAt": datetime.now(UTC).isoformat(),
-    }
+@dataclass(frozen=True, slots=True)
+class ProbeRequest:
+    """A test of a stored connection (``connection_id``) or of a kind, URL and secret.
 
-
-async def probe_kubeconfig_file(path: str, context: str | None) -> ConnectivityResult:
-    """Test a context of a kubeconfig file the operator gave this server (``--kubeconfig``).
-
-    Uses the full kubeconfig loader (exec plugins and file references included), as the
-    sync itself will, unlike the probes for pasted kubeconfigs.
+    ``secret`` is an unsaved credential (type and fields, not yet validated);
+    ``credential_id`` names a stored one instead.
     """
-    where = f"context {context or '(current)'} of {Path(path).name}"
-    details: dict[str, Any] = {"context": context} if context else {}
-    try:
-        async with asyncio.timeout(DEFAULT_TIMEOUT):
-            client = await client_from_kubeconfig(Path(path), context)
-            try:
-                started = time.perf_counter()
-                version = await client.get("/version")
-                latency = round((time.perf_counter() - started) * 1000, 3)
-                listed = await client.get("/api/v1/namespaces", [("limit", "1")])
-            finally:
-                await client.close()
-    except (ConfigurationError, KubernetesError) as exc:
-        details["reason"] = "unreachable" if isinstance(exc, KubernetesError) else "configuration"
-        message = f"{where} is not usable: {exc.message}"
-        return ConnectivityResult("kubernetes", False, ConnectionStatus.REGISTERED, message)
-    except TimeoutError:
-        details["reason"] = "timeout"
-        message = f"no answer from {where} within {DEFAULT_TIMEOUT:g} s"
-        return ConnectivityResult("kubernetes", False, ConnectionStatus.REGISTERED, message)
-    server_version = str(version.get("gitVersion", "")) if isinstance(version, dict) else ""
-    if not isinstance(listed, dict) or listed.get("kind") != "NamespaceList":
-        return ConnectivityResult(
-            "kubernetes", False, ConnectionStatus.REGISTERED, f"{where} cannot list namespaces"
-        )
-    return ConnectivityResult(
-        "kubernetes",
-        True,
-        ConnectionStatus.CONNECTED,
-        f"Kubernetes {server_version} at {where} accepts the credential",
-        latency_ms=latency,
-        server_version=server_version or None,
-        details=details,
-    )
+
+    connection_id: str | None = None
+    kind: str | None = None
+    url: str | None = None
+    credential_id: str | None = None
+    secret: Secret | None = None
+    registration: dict[str, Any] | None = None
 
 
-class ConnectionActions(ConnectionNotices):
+class ConnectionService(Notices):
     """The steps of the connection mutations, for one request's store and broker."""
-
-    def __init__(self, store: Store, broker: Broker, actor: str = ACTOR) -> None:
-        super().__init__(store, broker, actor)
 
     async def command_sync(self, record: ConnectionRecord, transition: Transition) -> None:
         """Ask the sync side to act on a Kubernetes connection's move."""
@@ -142,71 +85,6 @@ class ConnectionActions(ConnectionNotices):
         await self.announce(kind, record, before)
         await self.command_sync(record, transition)
 
-    # -- testing -------------------------------------------------------------------
-
-    async def stored_secret(self, record: ConnectionRecord) -> Secret | None:
-        """The credential a stored connection uses (opened), with its context applied."""
-        context = record.metadata.get("context")
-        if record.credential_id:
-            credential, data = await self.store.credentials.secret(record.credential_id)
-            if credential.type == "kubeconfig" and context and not data.get("context"):
-                data["context"] = context
-            return credential.type, data
-        return None
-
-    async def test(
-        self,
-        kind: str,
-        *,
-        url: str | None,
-        secret: Secret | None,
-        registration: Mapping[str, Any] | None,
-        kubeconfig_path: str | None = None,
-        context: str | None = None,
-    ) -> ConnectivityResult:
-        definition = get_definition(kind)
-        if secret is None and kubeconfig_path and definition.kind == "kubernetes":
-            return await probe_kubeconfig_file(kubeconfig_path, context)
-        if secret is None:
-            if "none" not in definition.credentials:
-                raise BadInput(
-                    f"a {definition.kind} connection needs a credential "
-                    f"({', '.join(definition.credentials)})",
-                    field="credential",
-                )
-            secret = ("none", {})
-        credential_type, data = secret
-        if definition.kind == "kubernetes" and credential_type == "kubeconfig":
-            url = None  # the kubeconfig's context names the server
-        return await check_connectivity(
-            definition.kind,
-            url=url or None,
-            credential_type=credential_type,
-            credential=data,
-            registration=registration,
-        )
-
-    async def test_stored(
-        self,
-        record: ConnectionRecord,
-        *,
-        url: str | None = None,
-        secret: Secret | None = None,
-        registration: Mapping[str, Any] | None = None,
-    ) -> ConnectivityResult:
-        if secret is None:
-            secret = await self.stored_secret(record)
-        if registration is None:
-            registration = record.metadata.get("registration") or {}
-        return await self.test(
-            record.kind,
-            url=url or record.url,
-            secret=secret,
-            registration=registration,
-            kubeconfig_path=record.metadata.get("kubeconfigPath"),
-            context=record.metadata.get("context"),
-        )
-
     async def log_test(self, record: ConnectionRecord, result: ConnectivityResult) -> None:
         await self.log_connection(
             record,
@@ -216,8 +94,6 @@ class ConnectionActions(ConnectionNotices):
             details={"ok": result.ok, "latencyMs": result.latency_ms, **result.details},
         )
 
-    # -- moving --------------------------------------------------------------------
-
     async def transition(self, connection_id: str, target: ConnectionStatus) -> ConnectionRecord:
         """Move a connection; entering CONNECTED needs a passing connectivity test."""
         record = await self.store.connections.require(connection_id)
@@ -225,17 +101,109 @@ class ConnectionActions(ConnectionNotices):
         if not plan.changed:
             return record
         changes = Changes()
+        tested: ConnectivityResult | None = None
         if plan.needs_connectivity_test:
-            result = await self.test_stored(record)
-            await self.log_test(record, result)
-            changes = Changes(merge_metadata={"lastTest": test_summary(result)})
-            if not result.ok:
-                await self.store.connections.update(record.id, changes)
+            tested = await probe_stored(self.store, record)
+            changes = Changes(merge_metadata={"lastTest": test_summary(tested)})
+            if not tested.ok:
+                async with self.atomic():
+                    await self.log_test(record, tested)
+                    await self.store.connections.update(record.id, changes)
                 raise ConnectivityFailed(
-                    f"cannot connect {record.name!r}: {result.message}",
+                    f"cannot connect {record.name!r}: {tested.message}",
                     status=record.status.value,
                 )
-        updated, applied = await self.store.connections.transition(record.id, target, changes)
-        before = applied.source
-        await self.moved(before, updated, applied)
+        async with self.atomic():
+            if tested is not None:
+                await self.log_test(record, tested)
+            updated, applied = await self.store.connections.transition(record.id, target, changes)
+            await self.moved(applied.source, updated, applied)
+        return updated
+
+    async def test(self, request: ProbeRequest) -> ConnectivityResult:
+        """Test a stored connection or an unsaved target; changes no status. A stored
+        connection tested as stored keeps the outcome as its ``lastTest``."""
+        if request.credential_id is not None and request.secret is not None:
+            raise BadInput("give a credential id or a new credential, not both")
+        record: ConnectionRecord | None = None
+        if request.connection_id is not None:
+            record = await self.store.connections.require(request.connection_id)
+            kind = record.kind
+        elif request.kind:
+            kind = get_definition(request.kind).kind
+        else:
+            raise BadInput("give a connection id, or a kind and URL", field="kind")
+        secret = request.secret
+        if secret is not None:
+            secret = (secret[0], validate_secret(kind, secret[0], secret[1]))
+        if request.credential_id is not None:
+            credential, data = await self.store.credentials.secret(request.credential_id)
+            if credential.kind != kind:
+                raise BadInput(f"credential {credential.name!r} is for {credential.kind}")
+            secret = (credential.type, data)
+        registration = request.registration
+        if registration is not None:
+            registration = validate_registration(kind, registration)
+        if record is None:
+            return await self._test_unsaved(kind, request.url, secret, registration)
+        result = await probe_stored(
+            self.store, record, url=request.url, secret=secret, registration=registration
+        )
+        async with self.atomic():
+            if secret is None and registration is None and request.url is None:
+                record = await self.store.connections.update(
+                    record.id, Changes(merge_metadata={"lastTest": test_summary(result)})
+                )
+            await self.log_test(record, result)
+        return result
+
+    async def _test_unsaved(
+        self,
+        kind: str,
+        url: str | None,
+        secret: Secret | None,
+        registration: dict[str, Any] | None,
+    ) -> ConnectivityResult:
+        result = await probe(kind, url=url, secret=secret, registration=registration)
+        where = normalize_url(url, default_protocol="https") if url else kind
+        await self.log(
+            category="connectivity_test",
+            subject_type="endpoint",
+            subject_id="",
+            subject_name=where[:253],
+            message=f"connectivity test of {kind} at {where}: {result.message}",
+            severity="info" if result.ok else "warning",
+            details={"ok": result.ok, "kind": kind, "latencyMs": result.latency_ms},
+        )
+        return result
+
+    async def update(
+        self,
+        connection_id: str,
+        *,
+        name: str | None = None,
+        url: str | None = None,
+        registration: dict[str, Any] | None = None,
+    ) -> ConnectionRecord:
+        """Rename a connection, move its URL or change its registration fields."""
+        record = await self.store.connections.require(connection_id)
+        if record.status is ConnectionStatus.DELETED:
+            raise BadInput("a deleted connection cannot change", field="id")
+        merge: dict[str, Any] = {}
+        if registration is not None:
+            merge["registration"] = validate_registration(record.kind, registration)
+        name = name.strip() if name is not None else None
+        if name is not None and not 0 < len(name) <= 253:
+            raise BadInput("a connection name must be 1 to 253 characters", field="name")
+        if url is not None:
+            url = normalize_url(url, default_protocol=get_definition(record.kind).default_protocol)
+        async with self.atomic():
+            updated = await self.store.connections.update(
+                record.id, Changes(name=name, url=url, merge_metadata=merge)
+            )
+            if updated != record:
+                await self.log_connection(
+                    updated, "connection", f"updated {updated.kind} connection {updated.name!r}"
+                )
+                await self.announce("UPDATED", updated)
         return updated

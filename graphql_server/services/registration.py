@@ -6,7 +6,9 @@ secret becomes a credential, each connection lands in CONNECTED when reachable w
 that credential and REGISTERED otherwise (with the test's outcome), and joins the
 environments. A kubeconfig without a chosen context registers one Kubernetes connection
 per context. Registering what is already known (same kind and URL, same context)
-updates that connection instead of adding another.
+updates that connection instead of adding another. The probes run before any write;
+the writes (credential, connections, environments, event log) commit in one
+transaction, and their announcements and sync commands follow the commit.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from graphql_server.api.connections.inputs import RegisterConnectionInput, json_object
 from graphql_server.connectivity import (
     ConnectivityResult,
     get_definition,
@@ -27,11 +28,44 @@ from graphql_server.connectivity.kubeconfig import context_names, target_from_cr
 from graphql_server.connectivity.transport import normalize_url
 from graphql_server.errors import BadInput, ConnectivityFailed
 from graphql_server.lifecycle import ConnectionStatus, plan_transition
-from graphql_server.services.connections import ConnectionActions, Secret, test_summary
+from graphql_server.services.connections import ConnectionService
+from graphql_server.services.credentials import log_credential
+from graphql_server.services.probing import (
+    Secret,
+    probe,
+    probe_stored,
+    stored_secret,
+    test_summary,
+)
 from graphql_server.store.connections import Changes, ConnectionRecord
 from graphql_server.store.credentials import CredentialRecord
 
 MAX_CONTEXTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class NewCredential:
+    """A credential given with a registration, stored if the registration is."""
+
+    type: str
+    data: dict[str, Any]
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """What to register: a discovered connection (``connection_id``) or a kind and URL,
+    with a stored credential (``credential_id``) or a new one, and environments."""
+
+    connection_id: str | None = None
+    kind: str | None = None
+    url: str | None = None
+    name: str | None = None
+    credential_id: str | None = None
+    credential: NewCredential | None = None
+    environment_ids: tuple[str, ...] = ()
+    registration: dict[str, Any] | None = None
+    require_connectivity: bool = False
 
 
 @dataclass(slots=True)
@@ -58,12 +92,12 @@ def _host(url: str) -> str:
 
 
 async def _credential(
-    actions: ConnectionActions, kind: str, form: RegisterConnectionInput
+    actions: ConnectionService, kind: str, form: Registration
 ) -> tuple[Secret | None, CredentialRecord | None]:
     if form.credential_id is not None and form.credential is not None:
         raise BadInput("give a credential id or a new credential, not both", field="credential")
     if form.credential_id is not None:
-        record, data = await actions.store.credentials.secret(str(form.credential_id))
+        record, data = await actions.store.credentials.secret(form.credential_id)
         if record.kind != kind:
             raise BadInput(
                 f"credential {record.name!r} is for {record.kind}, not {kind}",
@@ -71,13 +105,13 @@ async def _credential(
             )
         return (record.type, data), record
     if form.credential is not None:
-        data = json_object(form.credential.data, "credential.data")
-        return (form.credential.type, validate_secret(kind, form.credential.type, data)), None
+        data = validate_secret(kind, form.credential.type, form.credential.data)
+        return (form.credential.type, data), None
     return None, None
 
 
 def _kubernetes_targets(
-    form: RegisterConnectionInput, existing: ConnectionRecord | None, secret: Secret | None
+    form: Registration, existing: ConnectionRecord | None, secret: Secret | None
 ) -> list[Target]:
     if secret is None:
         if existing is None:
@@ -111,9 +145,9 @@ def _kubernetes_targets(
 
 
 async def _targets(
-    actions: ConnectionActions,
+    actions: ConnectionService,
     kind: str,
-    form: RegisterConnectionInput,
+    form: Registration,
     existing: ConnectionRecord | None,
     secret: Secret | None,
 ) -> list[Target]:
@@ -132,23 +166,23 @@ async def _targets(
     return targets
 
 
-async def _test(actions: ConnectionActions, kind: str, target: Target) -> ConnectivityResult:
+async def _test(actions: ConnectionService, kind: str, target: Target) -> ConnectivityResult:
     if target.existing is not None:
-        return await actions.test_stored(
-            target.existing, url=target.url, secret=target.secret, registration=target.registration
+        return await probe_stored(
+            actions.store,
+            target.existing,
+            url=target.url,
+            secret=target.secret,
+            registration=target.registration,
         )
-    return await actions.test(
-        kind, url=target.url, secret=target.secret, registration=target.registration
-    )
+    return await probe(kind, url=target.url, secret=target.secret, registration=target.registration)
 
 
-async def register(
-    actions: ConnectionActions, form: RegisterConnectionInput
-) -> list[ConnectionRecord]:
+async def register(actions: ConnectionService, form: Registration) -> list[ConnectionRecord]:
     store = actions.store
     existing = None
     if form.connection_id is not None:
-        existing = await store.connections.require(str(form.connection_id))
+        existing = await store.connections.require(form.connection_id)
         if form.kind and get_definition(form.kind).kind != existing.kind:
             raise BadInput(f"connection {existing.name!r} is a {existing.kind} connection")
         kind = existing.kind
@@ -158,17 +192,15 @@ async def register(
         raise BadInput("give a discovered connection's id, or a kind and URL", field="kind")
     given = None
     if form.registration is not None:
-        given = validate_registration(kind, json_object(form.registration, "registration"))
-    environments = await store.environments.require_many(
-        [str(i) for i in form.environment_ids or ()]
-    )
+        given = validate_registration(kind, form.registration)
+    environments = await store.environments.require_many(list(form.environment_ids))
     secret, credential = await _credential(actions, kind, form)
     targets = await _targets(actions, kind, form, existing, secret)
 
     for target in targets:
         target.registration = given or _kept_registration(kind, target.existing)
         if target.existing is not None and target.secret is None:
-            target.secret = await actions.stored_secret(target.existing)
+            target.secret = await stored_secret(store, target.existing)
     # One deadline for all: the contexts of a kubeconfig are tested at once.
     results = await asyncio.gather(*(_test(actions, kind, target) for target in targets))
     for target, result in zip(targets, results, strict=True):
@@ -178,30 +210,25 @@ async def register(
         messages = "; ".join(t.result.message for t in failed if t.result)
         raise ConnectivityFailed(f"registration refused: {messages}")
 
-    if credential is None and form.credential is not None and secret is not None:
-        credential = await store.credentials.create(
-            name=form.credential.name or f"{kind} {targets[0].name}",
-            kind=kind,
-            type=secret[0],
-            data=dict(secret[1]),
-        )
-        await actions.log(
-            category="credential",
-            subject_type="credential",
-            subject_id=credential.id,
-            subject_name=credential.name,
-            message=f"created {kind} {credential.type} credential {credential.name!r}",
-        )
-    records = []
-    for target in targets:
-        records.append(await _store(actions, kind, target, credential, target.registration))
-    for environment in environments:
-        await store.environments.assign(environment.id, [r.id for r in records])
+    async with actions.atomic():
+        if credential is None and form.credential is not None and secret is not None:
+            credential = await store.credentials.create(
+                name=form.credential.name or f"{kind} {targets[0].name}",
+                kind=kind,
+                type=secret[0],
+                data=dict(secret[1]),
+            )
+            await log_credential(actions, credential, "created")
+        records = []
+        for target in targets:
+            records.append(await _store(actions, kind, target, credential, target.registration))
+        for environment in environments:
+            await store.environments.assign(environment.id, [r.id for r in records])
     return records
 
 
 async def _store(
-    actions: ConnectionActions,
+    actions: ConnectionService,
     kind: str,
     target: Target,
     credential: CredentialRecord | None,

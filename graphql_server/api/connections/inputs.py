@@ -12,8 +12,7 @@ from strawberry.scalars import JSON
 from graphql_server.api.connections.event_log import Severity
 from graphql_server.api.enums import ConnectionStatus
 from graphql_server.errors import BadInput
-from graphql_server.store.connections import ConnectionQuery, ConnectionRecord
-from graphql_server.store.event_log import EventQuery
+from graphql_server.services.records import ConnectionQuery, ConnectionRecord, EventQuery
 
 MAX_VALUES = 500
 MAX_SEARCH = 253

@@ -1,14 +1,14 @@
 """Root mutations of connections: register, test, move, update and delete.
 
-The steps live in ``graphql_server.services``; this module
-maps GraphQL inputs onto them. :data:`ConnectionMutation` also carries the credential
-and environment mutations (``credential_mutations``).
+Each resolver translates its GraphQL input into a call of ``graphql_server.services``
+(``ConnectionService``, ``register``) and the records it returns into types.
+:data:`ConnectionMutation` also carries the credential and environment mutations
+(``credential_mutations``).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import strawberry
 from strawberry.tools import merge_types
@@ -24,36 +24,49 @@ from graphql_server.api.connections.inputs import (
     UpdateConnectionInput,
     json_object,
 )
-from graphql_server.api.connections.types import (
-    Connection,
-    ConnectivityTest,
-    connections_of,
-)
+from graphql_server.api.connections.types import Connection, ConnectivityTest, connections_of
 from graphql_server.api.context import Info
 from graphql_server.api.enums import ConnectionStatus
-from graphql_server.connectivity import get_definition, validate_registration, validate_secret
-from graphql_server.connectivity.transport import normalize_url
-from graphql_server.errors import BadInput
-from graphql_server.lifecycle import ConnectionStatus as Status
-from graphql_server.services.connections import ConnectionActions, Secret, test_summary
-from graphql_server.services.registration import register
-from graphql_server.store.connections import Changes
+from graphql_server.services.connections import ConnectionService, ProbeRequest
+from graphql_server.services.records import ConnectionRecord
+from graphql_server.services.registration import NewCredential, Registration, register
 
 
-def actions(info: Info) -> ConnectionActions:
-    return ConnectionActions(info.context.store, info.context.broker)
+def service(info: Info) -> ConnectionService:
+    return ConnectionService(info.context.store, info.context.broker)
 
 
-async def one(info: Info, record: Any) -> Connection:
+async def one(info: Info, record: ConnectionRecord) -> Connection:
     (node,) = await connections_of(info.context.store, [record])
     return node
 
 
-def _secret(kind: str, given: SecretInput | None) -> Secret | None:
+def _optional_object(value: object | None, field: str) -> dict[str, object] | None:
+    return None if value is None else json_object(value, field)
+
+
+def _secret(given: SecretInput | None) -> tuple[str, dict[str, object]] | None:
     if given is None:
         return None
-    data = json_object(given.data, "credential.data")
-    return given.type, validate_secret(kind, given.type, data)
+    return given.type, json_object(given.data, "credential.data")
+
+
+def _registration(form: RegisterConnectionInput) -> Registration:
+    credential = None
+    if form.credential is not None:
+        data = json_object(form.credential.data, "credential.data")
+        credential = NewCredential(form.credential.type, data, form.credential.name)
+    return Registration(
+        connection_id=None if form.connection_id is None else str(form.connection_id),
+        kind=form.kind,
+        url=form.url,
+        name=form.name,
+        credential_id=None if form.credential_id is None else str(form.credential_id),
+        credential=credential,
+        environment_ids=tuple(str(i) for i in form.environment_ids or ()),
+        registration=_optional_object(form.registration, "registration"),
+        require_connectivity=form.require_connectivity,
+    )
 
 
 @strawberry.type(description="The connections a registration stored.")
@@ -74,7 +87,7 @@ class LifecycleMutation:
     async def register_connection(
         self, info: Info, input: RegisterConnectionInput
     ) -> RegistrationResult:
-        records = await register(actions(info), input)
+        records = await register(service(info), _registration(input))
         nodes = await connections_of(info.context.store, records)
         return RegistrationResult(connection=nodes[0], connections=nodes)
 
@@ -83,48 +96,15 @@ class LifecycleMutation:
         "a kind, URL and secret that are not stored. Changes no status."
     )
     async def test_connection(self, info: Info, input: TestConnectionInput) -> ConnectivityTest:
-        act = actions(info)
-        if input.credential_id is not None and input.credential is not None:
-            raise BadInput("give a credential id or a new credential, not both")
-        if input.connection_id is not None:
-            record = await act.store.connections.require(str(input.connection_id))
-            kind = record.kind
-        elif input.kind:
-            record, kind = None, get_definition(input.kind).kind
-        else:
-            raise BadInput("give a connection id, or a kind and URL", field="kind")
-        secret = _secret(kind, input.credential)
-        if input.credential_id is not None:
-            credential, data = await act.store.credentials.secret(str(input.credential_id))
-            if credential.kind != kind:
-                raise BadInput(f"credential {credential.name!r} is for {credential.kind}")
-            secret = (credential.type, data)
-        registration = (
-            None
-            if input.registration is None
-            else validate_registration(kind, json_object(input.registration, "registration"))
+        request = ProbeRequest(
+            connection_id=None if input.connection_id is None else str(input.connection_id),
+            kind=input.kind,
+            url=input.url,
+            credential_id=None if input.credential_id is None else str(input.credential_id),
+            secret=_secret(input.credential),
+            registration=_optional_object(input.registration, "registration"),
         )
-        if record is not None:
-            result = await act.test_stored(
-                record, url=input.url, secret=secret, registration=registration
-            )
-            if secret is None and registration is None and input.url is None:
-                record = await act.store.connections.update(
-                    record.id, Changes(merge_metadata={"lastTest": test_summary(result)})
-                )
-            await act.log_test(record, result)
-        else:
-            result = await act.test(kind, url=input.url, secret=secret, registration=registration)
-            where = normalize_url(input.url, default_protocol="https") if input.url else kind
-            await act.log(
-                category="connectivity_test",
-                subject_type="endpoint",
-                subject_id="",
-                subject_name=where[:253],
-                message=f"connectivity test of {kind} at {where}: {result.message}",
-                severity="info" if result.ok else "warning",
-                details={"ok": result.ok, "kind": kind, "latencyMs": result.latency_ms},
-            )
+        result = await service(info).test(request)
         return ConnectivityTest.of(result, datetime.now(UTC))
 
     @strawberry.mutation(
@@ -136,38 +116,19 @@ class LifecycleMutation:
     async def transition_connection(
         self, info: Info, id: strawberry.ID, status: ConnectionStatus
     ) -> Connection:
-        record = await actions(info).transition(str(id), status)
+        record = await service(info).transition(str(id), status)
         return await one(info, record)
 
     @strawberry.mutation(description="Rename a connection, move its URL or change its fields.")
     async def update_connection(
         self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
     ) -> Connection:
-        act = actions(info)
-        record = await act.store.connections.require(str(id))
-        if record.status is Status.DELETED:
-            raise BadInput("a deleted connection cannot change", field="id")
-        merge: dict[str, Any] = {}
-        if input.registration is not None:
-            merge["registration"] = validate_registration(
-                record.kind, json_object(input.registration, "registration")
-            )
-        name = input.name.strip() if input.name is not None else None
-        if name is not None and not 0 < len(name) <= 253:
-            raise BadInput("a connection name must be 1 to 253 characters", field="name")
-        url = None
-        if input.url is not None:
-            url = normalize_url(
-                input.url, default_protocol=get_definition(record.kind).default_protocol
-            )
-        updated = await act.store.connections.update(
-            record.id, Changes(name=name, url=url, merge_metadata=merge)
+        updated = await service(info).update(
+            str(id),
+            name=input.name,
+            url=input.url,
+            registration=_optional_object(input.registration, "registration"),
         )
-        if updated != record:
-            await act.log_connection(
-                updated, "connection", f"updated {updated.kind} connection {updated.name!r}"
-            )
-            await act.announce("UPDATED", updated)
         return await one(info, updated)
 
     @strawberry.mutation(
@@ -175,7 +136,7 @@ class LifecycleMutation:
         "inventory is removed unless another connection still reaches that cluster."
     )
     async def delete_connection(self, info: Info, id: strawberry.ID) -> Connection:
-        record = await actions(info).transition(str(id), Status.DELETED)
+        record = await service(info).transition(str(id), ConnectionStatus.DELETED)
         return await one(info, record)
 
 

@@ -24,7 +24,7 @@ from graphql_server.api.connections.types import (
 from graphql_server.api.context import Info
 from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import DEFINITIONS, get_definition
-from graphql_server.store import Store
+from graphql_server.services.records import Store
 
 
 @strawberry.type

@@ -29,7 +29,7 @@ from graphql_server.api.enums import ConnectionStatus
 from graphql_server.api.errors import MissedEvents
 from graphql_server.events import CONNECTIONS_TOPIC, LOG_TOPIC, LogEntry, Missed
 from graphql_server.events import ConnectionEvent as StoredEvent
-from graphql_server.store import Store
+from graphql_server.services.records import Store
 
 
 def _missed(message: Missed) -> MissedEvents:

@@ -22,10 +22,13 @@ from graphql_server.api.enums import ConnectionStatus
 from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import ConnectivityResult, get_definition
 from graphql_server.lifecycle import allowed_transitions
-from graphql_server.store import Store
-from graphql_server.store.connections import ConnectionQuery, ConnectionRecord
-from graphql_server.store.credentials import CredentialRecord
-from graphql_server.store.environments import EnvironmentRecord
+from graphql_server.services.records import (
+    ConnectionQuery,
+    ConnectionRecord,
+    CredentialRecord,
+    EnvironmentRecord,
+    Store,
+)
 
 strawberry.enum(
     ConnectionStatus,

@@ -17,7 +17,7 @@ from graphql_server.errors import BadInput
 from graphql_server.events import ResourceEvent as StoredEvent
 from graphql_server.events import ResourceEventType as StoredEventType
 from graphql_server.labels import parse_selector
-from graphql_server.store.resources import ResourceQuery, split_resource_id
+from graphql_server.services.records import ResourceQuery, StoredResource, split_resource_id
 
 if TYPE_CHECKING:
     from graphql_server.api.context import Services
@@ -130,7 +130,7 @@ def to_query(filter: ResourceFilter | None) -> ResourceQuery:
 
 
 def matches(
-    query: ResourceQuery, row: dict[str, Any], labels: dict[str, str] | None = None
+    query: ResourceQuery, row: StoredResource, labels: dict[str, str] | None = None
 ) -> bool:
     """Whether a stored row (with ``labels``, default its own) meets the query."""
     if query.cluster_ids and row["cluster_id"] not in query.cluster_ids:

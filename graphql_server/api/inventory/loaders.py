@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from strawberry.dataloader import DataLoader
 
 from graphql_server.api.registry.fingerprints import Fingerprints
-from graphql_server.store import Store
-from graphql_server.store.resources import StoredResource
+from graphql_server.services.records import Store, StoredResource
 
 MAX_BATCH = 500
 

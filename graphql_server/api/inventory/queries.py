@@ -30,7 +30,7 @@ from graphql_server.api.inventory.types import (
 )
 from graphql_server.api.pages import PageInfo
 from graphql_server.errors import BadInput
-from graphql_server.store.resources import ResourceQuery, split_resource_id
+from graphql_server.services.records import ResourceQuery, split_resource_id
 
 MAX_PAGE = 1000
 

@@ -39,8 +39,7 @@ from graphql_server.api.transport.fanout import Emit, FeedEnded, Feeds, FeedUnav
 from graphql_server.broker import Broker
 from graphql_server.events import RESOURCES_TOPIC, SYNC_TOPIC, Missed, SyncStatusEvent
 from graphql_server.events import ResourceEvent as StoredEvent
-from graphql_server.store import Store
-from graphql_server.store.resources import ResourceQuery
+from graphql_server.services.records import ResourceQuery, Store
 
 
 def _feeds(info: Info) -> Feeds:

@@ -20,8 +20,7 @@ from graphql_server.api.transport.fanout import Emit, Producer
 from graphql_server.broker import Broker
 from graphql_server.events import RESOURCES_TOPIC, Missed
 from graphql_server.events import ResourceEvent as StoredEvent
-from graphql_server.store import Store
-from graphql_server.store.resources import ResourceQuery
+from graphql_server.services.records import ResourceQuery, Store
 
 # At most one recount, and one update pushed, per filter in this many seconds.
 SUMMARY_INTERVAL = 0.5

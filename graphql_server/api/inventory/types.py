@@ -20,8 +20,12 @@ from graphql_server.api.enums import ResourceEventType
 from graphql_server.api.inventory.loaders import Loaders
 from graphql_server.api.pages import PageInfo
 from graphql_server.api.registry.types import Component
-from graphql_server.store.clusters import ClusterRecord, KindSyncRecord
-from graphql_server.store.resources import ResourceQuery
+from graphql_server.services.records import (
+    ClusterRecord,
+    KindSyncRecord,
+    ResourceQuery,
+    StoredResource,
+)
 
 
 @strawberry.enum(description="Where the sync of a cluster or resource type stands.")
@@ -158,7 +162,7 @@ class Resource:
         return self.loaders
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], loaders: Loaders) -> Resource:
+    def from_row(cls, row: StoredResource, loaders: Loaders) -> Resource:
         namespace = row["namespace"] or None
         component = loaders.fingerprints.component(
             row["api_version"], row["kind"], namespace is not None

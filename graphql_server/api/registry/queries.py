@@ -1,16 +1,14 @@
-"""Registry root fields: models, components, and importing model definitions."""
+"""Registry root queries: models and components (read-only)."""
 
 from __future__ import annotations
 
 import strawberry
-from strawberry.scalars import JSON
 
 from graphql_server.api.context import Info
 from graphql_server.api.pages import PageInfo
 from graphql_server.api.registry.types import Component, Model, ModelSource
 from graphql_server.errors import BadInput
-from graphql_server.registry import Source, load
-from graphql_server.registry.documents import model_document
+from graphql_server.registry import Source
 
 MAX_PAGE = 500
 
@@ -49,22 +47,6 @@ class ComponentConnection:
     edges: list[ComponentEdge]
     page_info: PageInfo
     total_count: int
-
-
-@strawberry.type(description="A definition that was not imported, and why.")
-class RejectedDefinition:
-    item: str
-    path: str
-    reason: str
-    message: str
-
-
-@strawberry.type
-class ImportResult:
-    added: list[Model]
-    updated: list[Model]
-    rejected: list[RejectedDefinition]
-    revision: int
 
 
 @strawberry.type
@@ -127,33 +109,3 @@ def _offset(after: str | None) -> int:
     if not after.isdigit():
         raise BadInput("invalid cursor")
     return int(after)
-
-
-@strawberry.type
-class RegistryMutation:
-    @strawberry.mutation(
-        description="Import model and component definitions (this project's format or "
-        "Meshery's). Each item is accepted or rejected whole, with reasons; an import "
-        "that redefines a kind changes what existing resources show at once."
-    )
-    async def import_models(self, info: Info, definitions: JSON) -> ImportResult:
-        services = info.context.services
-        registry = services.registry
-        existing = {(m.name, m.version) for m in registry.models(source=Source.IMPORTED)}
-        result = load(definitions, origin="importModels", source=Source.IMPORTED)
-        # Persist first: what the registry shows must survive a restart.
-        for model in result.models:
-            await services.store.registry.save(
-                model.name, model.version, model_document(model), "importModels"
-            )
-        if result.models:
-            registry.add(result.models)
-        return ImportResult(
-            added=[Model.of(m) for m in result.models if (m.name, m.version) not in existing],
-            updated=[Model.of(m) for m in result.models if (m.name, m.version) in existing],
-            rejected=[
-                RejectedDefinition(item=r.item, path=r.path, reason=r.reason, message=r.message)
-                for r in result.rejected
-            ],
-            revision=registry.revision,
-        )

@@ -9,7 +9,7 @@ import pytest
 
 from graphql_server.api.inventory.loaders import Loaders
 from graphql_server.store.resources import ResourceStore
-from tests.api.seed import C1, C2, apply, names, resource, seed
+from tests.api.inventory.seed import C1, C2, apply, names, resource, seed
 from tests.conftest import RunningServer
 from tests.helpers import data, post
 

@@ -16,7 +16,7 @@ import websockets
 from graphql_server.broker import InProcessBroker
 from graphql_server.events import RESOURCES_TOPIC, SYNC_TOPIC, SyncStatusEvent
 from graphql_server.settings import Settings
-from tests.api.seed import C1, C2, apply, resource, seed, wait_for_feeds
+from tests.api.inventory.seed import C1, C2, apply, resource, seed, wait_for_feeds
 from tests.conftest import RunningServer, free_port, serving
 from tests.helpers import LEGACY_WS, TRANSPORT_WS, WSClient, ws_client
 
@@ -77,7 +77,7 @@ async def test_every_filter_field_is_applied_on_the_server(
 
 
 def await_rows() -> list[Any]:
-    from tests.api.seed import inventory
+    from tests.api.inventory.seed import inventory
 
     return inventory()
 

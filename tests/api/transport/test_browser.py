@@ -23,11 +23,11 @@ import websockets
 
 from graphql_server.broker import InProcessBroker
 from graphql_server.settings import Settings
-from tests.api.seed import C1, apply, resource, seed, wait_for_feeds
+from tests.api.inventory.seed import C1, apply, resource, seed, wait_for_feeds
 from tests.conftest import IN_CI, RunningServer, free_port, serving
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "artifacts"
 
 
 def chromium_or_skip() -> str:

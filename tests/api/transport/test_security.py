@@ -21,7 +21,7 @@ from graphql_server.broker import InProcessBroker
 from graphql_server.cli import main
 from graphql_server.errors import ConfigurationError
 from graphql_server.settings import Settings
-from tests.api.seed import C1, seed
+from tests.api.inventory.seed import C1, seed
 from tests.conftest import RunningServer, free_port, serving
 from tests.helpers import LEGACY_WS, TRANSPORT_WS, WSClient, post, ws_client
 

@@ -12,7 +12,7 @@ from graphql import build_schema, parse, validate
 from graphql_server.api.schema import schema_sdl
 from tests.conftest import RunningServer
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TABS = ROOT / "tools" / "graphiql" / "src" / "tabs.js"
 BUNDLE = ROOT / "graphql_server" / "static" / "graphiql"
 
