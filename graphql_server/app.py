@@ -4,7 +4,7 @@ and Prometheus metrics (``graphql_server.metrics``, fed what the components yiel
 The lifespan owns everything long-lived: the database, the broker, the shared
 subscription feeds and the background tasks (sync, demo cluster), and stops
 them in reverse order. HTTP requests are authenticated here (``Authorization:
-Bearer``); websockets in their ``connection_init`` (``api.websockets``).
+Bearer``); websockets in their ``connection_init`` (``api.transport.websockets``).
 GraphiQL is served from the package's own static files, with no network access.
 """
 
@@ -33,10 +33,10 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from graphql_server.api.auth import access_for, bearer, check_exposure, tokens_required
 from graphql_server.api.context import Context, Services
-from graphql_server.api.fanout import Feeds
 from graphql_server.api.schema import build_schema
-from graphql_server.api.sharing import SharedStreams
-from graphql_server.api.websockets import LegacyWSHandler, TransportWSHandler, admit
+from graphql_server.api.transport.fanout import Feeds
+from graphql_server.api.transport.sharing import SharedStreams
+from graphql_server.api.transport.websockets import LegacyWSHandler, TransportWSHandler, admit
 from graphql_server.broker import Broker, InProcessBroker
 from graphql_server.errors import GraphQLServerError
 from graphql_server.metrics import Metrics

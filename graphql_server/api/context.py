@@ -1,18 +1,21 @@
-"""What every resolver receives: the stores, the broker and the settings of this process."""
+"""What every resolver receives: the stores, the broker and the settings of this process,
+as a typed ``Info`` (``info.context`` is a :class:`Context`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+import strawberry
+
 from graphql_server.api.auth import Access
-from graphql_server.api.fanout import Feeds
-from graphql_server.api.fingerprints import Fingerprints
-from graphql_server.api.sharing import SharedStreams
+from graphql_server.api.registry.fingerprints import Fingerprints
+from graphql_server.api.transport.fanout import Feeds
+from graphql_server.api.transport.sharing import SharedStreams
 from graphql_server.broker import Broker
 from graphql_server.registry import Registry
+from graphql_server.services.records import Store
 from graphql_server.settings import Settings
-from graphql_server.store import Store
 
 
 @dataclass(slots=True)
@@ -48,3 +51,7 @@ class Context:
     @property
     def broker(self) -> Broker:
         return self.services.broker
+
+
+Info = strawberry.Info[Context, None]
+"""What every resolver takes: ``info.context`` is a typed :class:`Context`."""

@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 MASKED_MESSAGE = "Internal server error"
 
 
+class MissedEvents(GraphQLServerError):
+    """The subscriber fell behind; events were dropped and it must refetch."""
+
+    code = "MISSED_EVENTS"
+
+
 def present(error: GraphQLError) -> GraphQLError:
     """The error as clients see it."""
     original = error.original_error

@@ -26,17 +26,18 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_server.api.auth import AccessControl
-from graphql_server.api.connection_mutations import ConnectionMutation
-from graphql_server.api.connection_queries import ConnectionQuery
-from graphql_server.api.connection_subscriptions import ConnectionSubscription
+from graphql_server.api.connections.mutations import ConnectionMutation
+from graphql_server.api.connections.queries import ConnectionQueries
+from graphql_server.api.connections.subscriptions import ConnectionSubscription
 from graphql_server.api.errors import ErrorPresentation
-from graphql_server.api.execution import PlainObjectsExecutor
-from graphql_server.api.mutations import Mutation
-from graphql_server.api.operation_metrics import OperationMetrics
-from graphql_server.api.parsing import ReportingParserCache
-from graphql_server.api.queries import Query
-from graphql_server.api.registry_schema import RegistryMutation, RegistryQuery
-from graphql_server.api.subscriptions import Subscription
+from graphql_server.api.inventory.mutations import Mutation
+from graphql_server.api.inventory.queries import Query
+from graphql_server.api.inventory.subscriptions import Subscription
+from graphql_server.api.registry.mutations import RegistryMutation
+from graphql_server.api.registry.queries import RegistryQuery
+from graphql_server.api.transport.execution import PlainObjectsExecutor
+from graphql_server.api.transport.operation_metrics import OperationMetrics
+from graphql_server.api.transport.parsing import ReportingParserCache
 from graphql_server.settings import Settings
 
 CACHE_SIZE = 1024
@@ -83,7 +84,7 @@ def build_schema(
         # First, so it leaves last and counts errors as ErrorPresentation shows them.
         extensions.insert(0, operations.extension)
     return InventorySchema(
-        query=merge_types("Query", (Query, RegistryQuery, ConnectionQuery)),
+        query=merge_types("Query", (Query, RegistryQuery, ConnectionQueries)),
         mutation=merge_types("Mutation", (Mutation, RegistryMutation, ConnectionMutation)),
         subscription=merge_types("Subscription", (Subscription, ConnectionSubscription)),
         extensions=extensions,

@@ -3,7 +3,7 @@
 Owns the ``Metrics`` object the app creates (one per app, so several apps in one
 process never share series): a prometheus registry holding the process collector
 (memory, CPU, file descriptors), the garbage collector's figures, the GraphQL
-operation metrics (``api.operation_metrics``) and the collectors that read the
+operation metrics (``api.transport.operation_metrics``) and the collectors that read the
 sync and the serving side at scrape time. The app hands it its services and a
 way to read its sync's stats snapshot once they are up (``attach``).
 
@@ -26,7 +26,7 @@ from prometheus_client.registry import Collector
 from graphql_server import __version__
 from graphql_server.api.auth import access_for, bearer, tokens_required
 from graphql_server.api.context import Services
-from graphql_server.api.operation_metrics import OperationMetrics
+from graphql_server.api.transport.operation_metrics import OperationMetrics
 from graphql_server.metrics.collectors import PREFIX, ServingCollector, SyncCollector
 from graphql_server.settings import Settings
 from graphql_server.sync.stats import SyncStats

@@ -30,7 +30,7 @@ from graphql_server.api.errors import MASKED_MESSAGE
 from graphql_server.api.schema import build_schema, schema_sdl
 from graphql_server.broker import InProcessBroker
 from graphql_server.settings import Settings
-from tests.api.seed import apply, resource, seed
+from tests.api.inventory.seed import apply, resource, seed
 from tests.conftest import free_port, serving
 
 QUERIES = 300

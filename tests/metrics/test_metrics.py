@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from graphql_server.api.context import Services
-from graphql_server.api.operation_metrics import OTHER, OperationMetrics
+from graphql_server.api.transport.operation_metrics import OTHER, OperationMetrics
 from graphql_server.broker import InProcessBroker
 from graphql_server.components import sync_component
 from graphql_server.metrics.collectors import ServingCollector

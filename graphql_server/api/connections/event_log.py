@@ -1,0 +1,63 @@
+"""GraphQL types of the event log (the notification centre). Read-only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from graphql_server.api.pages import PageInfo
+from graphql_server.events import LogEntry
+
+
+@strawberry.enum(description="How much an event log entry matters.")
+class Severity(Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+@strawberry.type(description="An entry of the event log: what happened, to what, by whom.")
+class LogEvent:
+    id: strawberry.ID
+    at: datetime
+    severity: Severity
+    actor: str
+    category: str
+    subject_type: str
+    subject_id: str
+    subject_name: str
+    message: str
+    server_id: str
+    details: JSON
+
+    @classmethod
+    def of(cls, entry: LogEntry) -> LogEvent:
+        return cls(
+            id=strawberry.ID(str(entry.id)),
+            at=entry.at,
+            severity=Severity(entry.severity),
+            actor=entry.actor,
+            category=entry.category,
+            subject_type=entry.subject_type,
+            subject_id=entry.subject_id,
+            subject_name=entry.subject_name,
+            message=entry.message,
+            server_id=entry.server_id,
+            details=JSON(dict(entry.details)),
+        )
+
+
+@strawberry.type
+class LogEventEdge:
+    cursor: str
+    node: LogEvent
+
+
+@strawberry.type(description="A page of the event log, newest first.")
+class LogEventPage:
+    edges: list[LogEventEdge]
+    page_info: PageInfo
+    total_count: int

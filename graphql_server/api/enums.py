@@ -1,0 +1,23 @@
+"""The domain enums the schema shows, made GraphQL enums in one place.
+
+Each GraphQL enum here is the domain enum itself (``strawberry.enum`` registers it
+under its schema name), so there is one definition per type and no conversion between
+an API copy and the domain. Import these names from here so the registration has
+always happened before a schema is built. Defines no enum of its own.
+"""
+
+from __future__ import annotations
+
+import strawberry
+
+from graphql_server.events import ResourceEventType
+from graphql_server.lifecycle import ConnectionStatus
+
+__all__ = ["ConnectionStatus", "ResourceEventType"]
+
+strawberry.enum(
+    ConnectionStatus,
+    name="ConnectionStatus",
+    description="Where a connection stands in its lifecycle.",
+)
+strawberry.enum(ResourceEventType, name="ResourceEventType")

@@ -1,0 +1,154 @@
+"""Connectivity probing: testing a target with a stored or an unsaved secret.
+
+Owns how a connection is tested: a kubeconfig file the operator gave this server is
+probed with the full kubeconfig loader (the one the sync uses), anything else goes to
+the connectivity checks of its kind. Reads the store only to open a stored
+credential; writes nothing, records nothing and publishes nothing. A secret never
+leaves here in a result, a message or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from graphql_server.connectivity import (
+    DEFAULT_TIMEOUT,
+    ConnectivityResult,
+    check_connectivity,
+    get_definition,
+)
+from graphql_server.errors import BadInput, ConfigurationError, KubernetesError
+from graphql_server.kube.config import client_from_kubeconfig
+from graphql_server.lifecycle import ConnectionStatus
+from graphql_server.store import Store
+from graphql_server.store.connections import ConnectionRecord
+
+Secret = tuple[str, dict[str, Any]]
+"""A credential type and its opened fields."""
+
+
+def test_summary(result: ConnectivityResult) -> dict[str, Any]:
+    """A connectivity result as kept in a connection's metadata (``lastTest``)."""
+    return {
+        "ok": result.ok,
+        "status": result.status.value,
+        "message": result.message,
+        "latencyMs": result.latency_ms,
+        "serverVersion": result.server_version,
+        "details": dict(result.details),
+        "testedAt": datetime.now(UTC).isoformat(),
+    }
+
+
+async def probe_kubeconfig_file(path: str, context: str | None) -> ConnectivityResult:
+    """Test a context of a kubeconfig file the operator gave this server (``--kubeconfig``).
+
+    Uses the full kubeconfig loader (exec plugins and file references included), as the
+    sync itself will, unlike the probes for pasted kubeconfigs.
+    """
+    where = f"context {context or '(current)'} of {Path(path).name}"
+    details: dict[str, Any] = {"context": context} if context else {}
+    try:
+        async with asyncio.timeout(DEFAULT_TIMEOUT):
+            client = await client_from_kubeconfig(Path(path), context)
+            try:
+                started = time.perf_counter()
+                version = await client.get("/version")
+                latency = round((time.perf_counter() - started) * 1000, 3)
+                listed = await client.get("/api/v1/namespaces", [("limit", "1")])
+            finally:
+                await client.close()
+    except (ConfigurationError, KubernetesError) as exc:
+        details["reason"] = "unreachable" if isinstance(exc, KubernetesError) else "configuration"
+        message = f"{where} is not usable: {exc.message}"
+        return ConnectivityResult("kubernetes", False, ConnectionStatus.REGISTERED, message)
+    except TimeoutError:
+        details["reason"] = "timeout"
+        message = f"no answer from {where} within {DEFAULT_TIMEOUT:g} s"
+        return ConnectivityResult("kubernetes", False, ConnectionStatus.REGISTERED, message)
+    server_version = str(version.get("gitVersion", "")) if isinstance(version, dict) else ""
+    if not isinstance(listed, dict) or listed.get("kind") != "NamespaceList":
+        return ConnectivityResult(
+            "kubernetes", False, ConnectionStatus.REGISTERED, f"{where} cannot list namespaces"
+        )
+    return ConnectivityResult(
+        "kubernetes",
+        True,
+        ConnectionStatus.CONNECTED,
+        f"Kubernetes {server_version} at {where} accepts the credential",
+        latency_ms=latency,
+        server_version=server_version or None,
+        details=details,
+    )
+
+
+async def stored_secret(store: Store, record: ConnectionRecord) -> Secret | None:
+    """The credential a stored connection uses (opened), with its context applied."""
+    context = record.metadata.get("context")
+    if record.credential_id:
+        credential, data = await store.credentials.secret(record.credential_id)
+        if credential.type == "kubeconfig" and context and not data.get("context"):
+            data["context"] = context
+        return credential.type, data
+    return None
+
+
+async def probe(
+    kind: str,
+    *,
+    url: str | None,
+    secret: Secret | None,
+    registration: Mapping[str, Any] | None,
+    kubeconfig_path: str | None = None,
+    context: str | None = None,
+) -> ConnectivityResult:
+    """Test a target of ``kind``; without a secret, the kind must accept none."""
+    definition = get_definition(kind)
+    if secret is None and kubeconfig_path and definition.kind == "kubernetes":
+        return await probe_kubeconfig_file(kubeconfig_path, context)
+    if secret is None:
+        if "none" not in definition.credentials:
+            raise BadInput(
+                f"a {definition.kind} connection needs a credential "
+                f"({', '.join(definition.credentials)})",
+                field="credential",
+            )
+        secret = ("none", {})
+    credential_type, data = secret
+    if definition.kind == "kubernetes" and credential_type == "kubeconfig":
+        url = None  # the kubeconfig's context names the server
+    return await check_connectivity(
+        definition.kind,
+        url=url or None,
+        credential_type=credential_type,
+        credential=data,
+        registration=registration,
+    )
+
+
+async def probe_stored(
+    store: Store,
+    record: ConnectionRecord,
+    *,
+    url: str | None = None,
+    secret: Secret | None = None,
+    registration: Mapping[str, Any] | None = None,
+) -> ConnectivityResult:
+    """Test a stored connection, with what it stores unless told otherwise."""
+    if secret is None:
+        secret = await stored_secret(store, record)
+    if registration is None:
+        registration = record.metadata.get("registration") or {}
+    return await probe(
+        record.kind,
+        url=url or record.url,
+        secret=secret,
+        registration=registration,
+        kubeconfig_path=record.metadata.get("kubeconfigPath"),
+        context=record.metadata.get("context"),
+    )
