@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from graphql_server.broker import Broker
-from graphql_server.broker.base import DEFAULT_MAILBOX, Subscription
+from graphql_server.broker.base import DEFAULT_MAILBOX, Overflows, Subscription
 from graphql_server.store import Store
 
 
@@ -32,6 +32,10 @@ class Outbox(Broker):
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self._held: list[tuple[str, object]] | None = None
+
+    @property
+    def overflows(self) -> Overflows:
+        return self.broker.overflows
 
     async def publish(self, topic: str, message: object) -> None:
         if self._held is None:
