@@ -22,7 +22,7 @@ from graphql_server.store import Store
 @asynccontextmanager
 async def transaction(store: Store) -> AsyncIterator[None]:
     """Every store call inside commits together, or none does."""
-    async with store.database.connection()._in_transaction():
+    async with store.database.transaction():
         yield
 
 
