@@ -319,7 +319,11 @@ class Follower:
             self.last = seq
             fence = int((msg.headers or {}).get(FENCE, "0") or 0)
             if fence < self.fence:
+                # A former store writer's events arriving after its successor's: their
+                # changes are committed, but delivering them now would reorder what
+                # subscribers see. Drop them and have subscribers refetch instead.
                 self.stale += 1
+                self._missed(0)
                 continue
             self.fence = max(self.fence, fence)
             try:

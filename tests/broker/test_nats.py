@@ -215,7 +215,7 @@ async def test_commands_reach_this_process_at_once_and_the_others_once(
         assert theirs.backlog == 0
 
 
-async def test_a_former_writers_late_events_are_dropped(nats_server: NatsServer) -> None:
+async def test_a_former_writers_late_events_make_subscribers_refetch(nats_server: NatsServer) -> None:
     async with broker(nats_server.url) as old, broker(nats_server.url) as new:
         await wait_followers(old, new)
         async with new.subscribe(RESOURCES_TOPIC) as events, new.subscribe(LOG_TOPIC) as entries:
@@ -230,7 +230,10 @@ async def test_a_former_writers_late_events_are_dropped(nats_server: NatsServer)
             await stored(old, RESOURCES_TOPIC, resource_event(3))  # late: dropped
             await stored(old, LOG_TOPIC, log_entry(1))  # not a writer's event: kept
             await stored(new, RESOURCES_TOPIC, resource_event(4))
-            got = await take(events, 3)
-            assert [e.uid for e in got] == ["u1", "u2", "u4"]  # type: ignore[attr-defined]
+            got = await take(events, 4)
+            assert [e.uid for e in got[:2]] == ["u1", "u2"]  # type: ignore[attr-defined]
+            # The late change is committed: subscribers are told to refetch, not left stale.
+            assert isinstance(got[2], Missed)
+            assert got[3].uid == "u4"  # type: ignore[attr-defined]
             assert [e.id for e in await take(entries, 1)] == [1]  # type: ignore[attr-defined]
         assert new.followers[RESOURCES_TOPIC].stale == 1
