@@ -215,7 +215,9 @@ async def test_commands_reach_this_process_at_once_and_the_others_once(
         assert theirs.backlog == 0
 
 
-async def test_a_former_writers_late_events_make_subscribers_refetch(nats_server: NatsServer) -> None:
+async def test_a_former_writers_late_events_make_subscribers_refetch(
+    nats_server: NatsServer,
+) -> None:
     async with broker(nats_server.url) as old, broker(nats_server.url) as new:
         await wait_followers(old, new)
         async with new.subscribe(RESOURCES_TOPIC) as events, new.subscribe(LOG_TOPIC) as entries:
