@@ -170,12 +170,14 @@ async def test_malformed_definitions_are_rejected_with_reasons_and_change_nothin
         {"schemaVersion": "nope/v9"},
         42,
     ]
-    result = (await data(server.graphql, IMPORT, {"d": bad}))["importModels"]
-    assert result["added"] == []
-    assert result["updated"] == []
-    assert len(result["rejected"]) == 4
-    assert any("kind" in r["message"] for r in result["rejected"])
-    assert any("primaryColor" in r["message"] for r in result["rejected"])
+    status, body = await post(server.graphql, IMPORT, {"d": bad})
+    assert status == 200
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert "nothing was imported: 4 item(s) rejected" in error["message"]
+    assert "components[0].kind" in error["message"]
+    assert "primaryColor" in error["message"]
     assert server.services.registry.revision == revision
     assert await server.services.store.registry.documents() == []
 
