@@ -41,8 +41,8 @@ from graphql_server.api.transport.websockets import LegacyWSHandler, TransportWS
 from graphql_server.broker import Broker, InProcessBroker
 from graphql_server.errors import GraphQLServerError
 from graphql_server.metrics import Metrics
-from graphql_server.registry import Registry, Source
 from graphql_server.services.crds import following_crds
+from graphql_server.services.models import load_registry
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.identity import secrets_for, server_id_for
@@ -248,17 +248,6 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-
-
-async def load_registry(store: Store) -> Registry:
-    """Built-in models plus every model imported before, as they were imported."""
-    registry = Registry.with_builtins()
-    documents = await store.registry.documents()
-    if documents:
-        result = registry.load_many(documents, source=Source.IMPORTED)
-        for rejection in result.rejected:
-            log.warning("a stored model no longer loads: %s", rejection.message)
-    return registry
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ Knows nothing of how the result is shown.
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,10 +25,23 @@ from graphql_server.registry.loading import load_items
 from graphql_server.services.transactions import transaction
 from graphql_server.store import Store
 
+log = logging.getLogger(__name__)
+
 ORIGIN = "importModels"
 SHOWN_REJECTIONS = 5
 
 _locks: weakref.WeakKeyDictionary[Registry, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+async def load_registry(store: Store) -> Registry:
+    """Built-in models plus every model imported before, as it was stored."""
+    registry = Registry.with_builtins()
+    documents = await store.registry.documents()
+    if documents:
+        result = registry.load_many(documents, source=Source.IMPORTED)
+        for rejection in result.rejected:
+            log.warning("a stored model no longer loads: %s", rejection.message)
+    return registry
 
 
 @dataclass(frozen=True, slots=True)
