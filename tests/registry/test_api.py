@@ -9,6 +9,7 @@ from graphql_server.events import RESOURCES_TOPIC
 from graphql_server.settings import Settings
 from tests.conftest import RunningServer, free_port, serving
 from tests.helpers import data, post, ws_client
+from tests.registry.fixtures import CERT_MODEL, CERTIFICATE, CERTIFICATE_REQUEST, document
 from tests.registry.samples import meshery_model, meshery_pod_component, native_model
 from tests.store.test_resources import row
 
@@ -260,3 +261,56 @@ async def test_every_seeded_kind_has_a_defined_component(database_url: str, tmp_
     assert generated == {("example.com/v1", "Widget")}, "only the seeded CRD's kind is generated"
     builtin = {n["kind"] for n in nodes if not n["component"]["generated"]}
     assert {"Pod", "Deployment", "ReplicaSet", "Service", "Namespace", "Secret"} <= builtin
+
+
+IMPORT_ITEMS = """
+mutation ($d: JSON!, $replace: Boolean! = false) {
+  importModels(definitions: $d, replace: $replace) {
+    added { name componentCount } updated { name componentCount } revision
+    items { item outcome subject modelName modelVersion apiVersion kind path reason }
+  }
+}
+"""
+
+
+async def test_meshery_files_one_request_at_a_time(server: RunningServer) -> None:
+    revisions = []
+    for path in (CERTIFICATE_REQUEST, CERT_MODEL, CERTIFICATE):
+        done = (await data(server.graphql, IMPORT_ITEMS, {"d": document(path)}))["importModels"]
+        revisions.append(done["revision"])
+    (item,) = done["items"]
+    assert (item["outcome"], item["kind"], item["apiVersion"], item["modelName"]) == (
+        "ADDED",
+        "Certificate",
+        "cert-manager.io/v1",
+        "cert-manager",
+    )
+    assert done["updated"] == [{"name": "cert-manager", "componentCount": 2}]
+    assert revisions == sorted(set(revisions)), "one revision per import that changes"
+
+    again = await data(server.graphql, IMPORT_ITEMS, {"d": document(CERTIFICATE_REQUEST)})
+    assert again["importModels"]["items"][0]["outcome"] == "UNCHANGED"
+    assert again["importModels"]["revision"] == revisions[-1]
+
+    listed = await data(
+        server.graphql,
+        '{ components(filter: {modelNames: ["cert-manager"], activeOnly: true}) { edges '
+        "{ node { kind model { source } resolution { explanation candidates { model "
+        "{ source } lostOn } } } } } }",
+    )
+    nodes = {e["node"]["kind"]: e["node"] for e in listed["components"]["edges"]}
+    for kind in ("Certificate", "CertificateRequest"):
+        assert nodes[kind]["model"]["source"] == "IMPORTED"
+        assert [c["lostOn"] for c in nodes[kind]["resolution"]["candidates"]] == [None, "SOURCE"]
+        assert "imported model 'cert-manager'" in nodes[kind]["resolution"]["explanation"]
+
+    replaced = await data(
+        server.graphql, IMPORT_ITEMS, {"d": [document(CERT_MODEL)], "replace": True}
+    )
+    result = replaced["importModels"]
+    assert [(i["outcome"], i["kind"]) for i in result["items"]] == [
+        ("UNCHANGED", None),
+        ("REMOVED", "Certificate"),
+        ("REMOVED", "CertificateRequest"),
+    ]
+    assert result["updated"] == [{"name": "cert-manager", "componentCount": 0}]
