@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from graphql_server.broker import Broker
+from graphql_server.broker import Broker, Subscription
 from graphql_server.errors import GraphQLServerError
 from graphql_server.events import RESOURCES_TOPIC, Missed, ResourceEvent, ResourceEventType
 from graphql_server.registry import Registry
@@ -56,14 +56,14 @@ class CrdComponents:
         deleted = event.type is ResourceEventType.DELETED
         self._note((event.cluster_id, event.uid), None if deleted else resource.get("spec"))
 
-    async def follow(self, broker: Broker) -> None:
-        async with broker.subscribe(RESOURCES_TOPIC) as changes:
-            await self._reload()
-            async for message in changes:
-                if isinstance(message, Missed):
-                    await self._reload()
-                elif isinstance(message, ResourceEvent):
-                    self.note(message)
+    async def follow(self, changes: Subscription) -> None:
+        """Note the stored CRDs, then every CRD event of ``changes``."""
+        await self._reload()
+        async for message in changes:
+            if isinstance(message, Missed):
+                await self._reload()
+            elif isinstance(message, ResourceEvent):
+                self.note(message)
 
     async def _reload(self) -> None:
         try:
@@ -104,12 +104,16 @@ class CrdComponents:
 
 @asynccontextmanager
 async def following_crds(store: Store, registry: Registry, broker: Broker) -> AsyncIterator[None]:
-    """Generated components follow the stored CRDs while the block runs."""
+    """Generated components follow the stored CRDs while the block runs. The broker
+    subscription is taken before the block starts (one standing subscriber of the
+    resources topic), so no event committed from then on is missed."""
     crds = CrdComponents(store, registry)
-    task = asyncio.create_task(crds.follow(broker), name="registry-crds")
+    changes = broker.subscribe(RESOURCES_TOPIC)
+    task = asyncio.create_task(crds.follow(changes), name="registry-crds")
     try:
         yield
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        changes.close()

@@ -72,6 +72,7 @@ async def test_stored_resources_show_builtin_and_generated_components(
 async def test_import_changes_existing_resources_and_next_event_without_restart(
     server: RunningServer,
 ) -> None:
+    standing = server.services.broker.subscriber_count(RESOURCES_TOPIC)  # the server's own
     await server.services.store.resources.apply([widget_row()], [])
     before = (await components(server))["my-widget"]
     assert before["generated"] is True
@@ -94,7 +95,7 @@ async def test_import_changes_existing_resources_and_next_event_without_restart(
             "subscription { resourceEvents { type resource { name "
             "component { model { name } } } } }"
         )
-        while server.services.broker.subscriber_count(RESOURCES_TOPIC) == 0:
+        while server.services.broker.subscriber_count(RESOURCES_TOPIC) == standing:
             import asyncio
 
             await asyncio.sleep(0.01)
