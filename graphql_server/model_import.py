@@ -160,7 +160,8 @@ def summary(plan: ImportPlan, found: Found, seconds: float) -> str:
     lines.append(
         f"{len(found.files)} files, {len(plan.items) - len(rejected)} items accepted, "
         f"{len(rejected)} rejected, {found.skipped} skipped (not models or components); "
-        f"{len(plan.added)} models added, {len(plan.updated)} updated; {seconds:.2f} s"
+        f"{len(plan.added)} models added, {len(plan.updated)} updated; "
+        f"icons {sum(r.icon_bytes for r in plan.items) / 1024:,.1f} KiB; {seconds:.2f} s"
     )
     for report in rejected[:MAX_LISTED_REJECTIONS]:
         where = f"{report.item}: {report.path}" if report.path else report.item

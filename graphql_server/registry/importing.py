@@ -46,6 +46,7 @@ class ItemReport:
     kind: str | None = None
     path: str = ""
     reason: str = ""
+    icon_bytes: int = 0
 
     @property
     def message(self) -> str:
@@ -101,17 +102,12 @@ class _Plan:
         current = self.current(key)
         self.first_item.setdefault(key, loaded.item)
         self.provided.setdefault(key, set()).update(c.key for c in model.components)
-        report = ItemReport(loaded.item, Outcome.ADDED, loaded.subject, *key)
+        report = ItemReport(
+            loaded.item, Outcome.ADDED, loaded.subject, *key, icon_bytes=_icon_bytes(loaded)
+        )
         if loaded.component_file:
             component = model.components[0]
-            report = ItemReport(
-                loaded.item,
-                Outcome.ADDED,
-                loaded.subject,
-                *key,
-                component.api_version,
-                component.kind,
-            )
+            report = replace(report, api_version=component.api_version, kind=component.kind)
             if current is None:
                 self.working[key] = _sorted(model)
                 return report
@@ -172,6 +168,15 @@ def plan_import(
         elif model != original:
             updated.append(model)
     return ImportPlan(tuple(added), tuple(updated), tuple(reports))
+
+
+def _icon_bytes(loaded: LoadedItem) -> int:
+    """The size of the (sanitised) icons the item brings: a component file's own, or a
+    model item's and those of the components it carries."""
+    holders = [c.styles for c in loaded.model.components]
+    if not loaded.component_file:
+        holders.append(loaded.model.styles)
+    return sum(len(s.svg_color.encode()) + len(s.svg_white.encode()) for s in holders)
 
 
 def _compare(old: Component | None, new: Component) -> Outcome:

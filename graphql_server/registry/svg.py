@@ -37,7 +37,13 @@ DRAWING_ELEMENTS = frozenset(
 _KEPT_PREFIXES = frozenset({"", "xml", "xmlns", "xlink"})
 _RASTER = re.compile(r"data:image/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*", re.IGNORECASE)
 _URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
-_DANGEROUS = re.compile(r"javascript:|vbscript:|expression\s*\(|@import|-moz-binding", re.I)
+# Script URLs, CSS that runs or fetches without url(...), and CSS escapes (which can
+# spell any of these, url included, past the checks).
+_DANGEROUS = re.compile(
+    r"javascript:|vbscript:|expression\s*\(|@import|-moz-binding|behavior\s*:"
+    r"|image-set\s*\(|\bsrc\s*\(|\\",
+    re.IGNORECASE,
+)
 
 
 class SvgRejected(ValueError):

@@ -223,3 +223,29 @@ async def test_reads_that_generate_components_leave_the_revision(store: Store) -
     registry.generate_for("example.com/v1", "Gadget", schema={"type": "object"})
     assert registry.revision == 1
     assert registry.epoch > 1
+
+
+async def test_replace_removes_nothing_when_a_rejected_item_names_no_model(
+    store: Store,
+) -> None:
+    registry = Registry.with_builtins()
+    await imported(store, registry, *CERT_FILES)
+    before = cert_manager(registry)
+    done = await import_models(
+        store, registry, [document(CERT_MODEL), "not a definition"], replace=True
+    )
+    assert not [r for r in done.plan.items if r.outcome is Outcome.REMOVED]
+    assert cert_manager(registry) == before
+
+
+async def test_items_report_the_size_of_their_sanitised_icons(store: Store) -> None:
+    registry = Registry.with_builtins()
+    done = await imported(store, registry, SEALED_MODEL, SEALED_SECRET)
+    model_item, component_item = done.plan.items
+    component = registry.resolve("bitnami.com/v1alpha1", "SealedSecret")
+    assert component is not None
+    styles = component.component.styles
+    assert component_item.icon_bytes == len(styles.svg_color) + len(styles.svg_white)
+    model = component.model.styles
+    assert model_item.icon_bytes == len(model.svg_color) + len(model.svg_white)
+    assert not model.svg_color.startswith("<?xml")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from graphql_server.registry.svg import MAX_SVG_BYTES, SvgRejected, sanitise
 
@@ -138,3 +140,42 @@ def test_raster_data_images_stay_other_data_urls_go() -> None:
     assert cleaned.count(png) == 1
     assert "text/html" not in cleaned
     assert "svg+xml" not in cleaned
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(max_size=300)
+    | st.builds(
+        lambda inner: f'<svg xmlns="http://www.w3.org/2000/svg">{inner}</svg>',
+        st.text(alphabet="<>/=\"'&;#:ahrefonloadscript x-{}()", max_size=120),
+    )
+)
+def test_any_text_is_sanitised_or_rejected_never_anything_else(markup: str) -> None:
+    try:
+        result = sanitise(markup)
+    except SvgRejected:
+        return  # rejected, with a reason: never served
+    root = ET.fromstring(result.markup)
+    for element in root.iter():
+        assert str(element.tag).rpartition("}")[2].lower() not in {"script", "foreignobject"}
+        for name, value in element.attrib.items():
+            assert not name.rpartition("}")[2].lower().startswith("on")
+            assert "javascript:" not in value.lower()
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "fill:\\75rl(https://evil.example/x)",
+        "background:image-set('https://evil.example/x.png' 1x)",
+        "behavior:url(#x)",
+        "fill:url( 'https://evil.example/x' )",
+    ],
+)
+def test_css_that_fetches_in_disguise_is_removed(style: str) -> None:
+    markup = (
+        '<svg xmlns="http://www.w3.org/2000/svg">'
+        f'<rect width="4" height="4" style="{style}"/><style>rect{{{style}}}</style></svg>'
+    )
+    cleaned = sanitise(markup).markup
+    assert cleaned == '<svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>'

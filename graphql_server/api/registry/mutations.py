@@ -49,6 +49,9 @@ class ImportedItem:
     path: str
     reason: str
     message: str
+    icon_bytes: int = strawberry.field(
+        description="Bytes of the item's icons as served, after sanitising (0 if rejected)."
+    )
 
     @classmethod
     def of(cls, report: ItemReport) -> ImportedItem:
@@ -63,6 +66,7 @@ class ImportedItem:
             path=report.path,
             reason=report.reason,
             message=report.message,
+            icon_bytes=report.icon_bytes,
         )
 
 
