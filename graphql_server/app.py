@@ -3,9 +3,9 @@ and Prometheus metrics (``graphql_server.metrics``, fed what the components yiel
 
 The lifespan owns everything long-lived: the database, the broker, the shared
 subscription feeds and the background tasks (sync, demo cluster, generated components
-following the stored CRDs), and stops
-them in reverse order. HTTP requests are authenticated here (``Authorization:
-Bearer``); websockets in their ``connection_init`` (``api.transport.websockets``).
+following the stored CRDs), and stops them in reverse order. HTTP requests are
+authenticated here (``Authorization: Bearer``); websockets in their
+``connection_init`` (``api.transport.websockets``).
 GraphiQL is served from the package's own static files, with no network access.
 """
 
