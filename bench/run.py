@@ -133,6 +133,10 @@ KNOWN: dict[str, Bench] = {
         ),
         Bench("registry_bench.py", quick=("--rows", "10000", "--requests", "60")),
         Bench(
+            "registry_import_bench.py",
+            quick=("--models", "60", "--components", "1000", "--resources", "5000"),
+        ),
+        Bench(
             "load_test.py",
             quick=(
                 *("--subscribers", "200", "--seconds", "15", "--qps", "20"),

@@ -2,9 +2,10 @@
 and Prometheus metrics (``graphql_server.metrics``, fed what the components yield).
 
 The lifespan owns everything long-lived: the database, the broker, the shared
-subscription feeds and the background tasks (sync, demo cluster), and stops
-them in reverse order. HTTP requests are authenticated here (``Authorization:
-Bearer``); websockets in their ``connection_init`` (``api.transport.websockets``).
+subscription feeds and the background tasks (sync, demo cluster, generated components
+following the stored CRDs), and stops them in reverse order. HTTP requests are
+authenticated here (``Authorization: Bearer``); websockets in their
+``connection_init`` (``api.transport.websockets``).
 GraphiQL is served from the package's own static files, with no network access.
 """
 
@@ -40,7 +41,8 @@ from graphql_server.api.transport.websockets import LegacyWSHandler, TransportWS
 from graphql_server.broker import Broker, InProcessBroker
 from graphql_server.errors import GraphQLServerError
 from graphql_server.metrics import Metrics
-from graphql_server.registry import Registry, Source
+from graphql_server.services.crds import following_crds
+from graphql_server.services.models import load_registry
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.identity import secrets_for, server_id_for
@@ -206,7 +208,10 @@ def create_app(
         app.state.parts = parts
         metrics.attach(state["services"], parts.sync_stats)
         try:
-            async with _started(components, state["services"], parts):
+            async with (
+                following_crds(store, state["services"].registry, bus),
+                _started(components, state["services"], parts),
+            ):
                 yield
         finally:
             await streams.close()
@@ -243,17 +248,6 @@ def create_app(
         ],
         lifespan=lifespan,
     )
-
-
-async def load_registry(store: Store) -> Registry:
-    """Built-in models plus every model imported before, as they were imported."""
-    registry = Registry.with_builtins()
-    documents = await store.registry.documents()
-    if documents:
-        result = registry.load_many(documents, source=Source.IMPORTED)
-        for rejection in result.rejected:
-            log.warning("a stored model no longer loads: %s", rejection.message)
-    return registry
 
 
 @asynccontextmanager

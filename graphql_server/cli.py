@@ -1,4 +1,5 @@
-"""The ``graphql-server`` command: serve, agent, migrate, rotate-key, simulate, export-schema.
+"""The ``graphql-server`` command: serve, agent, migrate, rotate-key, simulate, snapshot,
+import-models, export-schema.
 
 Settings are built here once, from flags and ``GRAPHQL_SERVER_*`` variables,
 and passed down explicitly.
@@ -18,6 +19,7 @@ from typing import Any
 
 import uvicorn
 
+from graphql_server import model_import
 from graphql_server.errors import GraphQLServerError
 from graphql_server.logs import configure_logging
 from graphql_server.settings import Settings, describe, option_fields
@@ -108,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_settings(agent, AGENT_OPTIONS)
     snapshot_command.add_parser(commands)
+    models = commands.add_parser(
+        "import-models",
+        help="Import model and component definition files (this project's format or "
+        "Meshery's) into the database, as the importModels mutation does.",
+    )
+    _add_settings(models, STORE_OPTIONS)
+    model_import.add_arguments(models)
     export = commands.add_parser("export-schema", help="Write the GraphQL SDL.")
     export.add_argument("--output", type=Path, default=SCHEMA_PATH, help="Where to write it.")
     return parser
@@ -132,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             asyncio.run(migrate(settings))
             return 0
+        if args.command == "import-models":
+            return model_import.run(args, settings)
         if args.command == "rotate-key":
             return asyncio.run(rotate_key(settings, args.new_key))
         if args.command == "agent":

@@ -2,7 +2,9 @@
 
 Owns the index the hot path reads (``resolve`` is one dict lookup of a precomputed
 ``ResolvedComponent``), the mutations that rebuild exactly the affected keys (import,
-replace, remove, generate), and the ``revision`` that bumps on every effective change.
+replace, remove, generate), the ``revision`` that bumps once per effective change of
+the defined (built-in or imported) models, and the ``epoch`` that also follows
+generated components, for caches of resolutions.
 Misses are never cached: a key no model defines is simply absent, so an import is
 visible to the very next ``resolve``. Must not persist anything or import the store.
 """
@@ -22,6 +24,7 @@ from graphql_server.registry.definitions import (
     ComponentKey,
     Model,
     ModelKey,
+    PrinterColumn,
     Source,
 )
 from graphql_server.registry.fields import IconSource
@@ -31,17 +34,20 @@ from graphql_server.registry.resolution import ResolvedComponent, deciding_tier,
 
 @dataclass(frozen=True, slots=True)
 class ComponentEntry:
-    """A component as listed: with its model and whether it is the winner of its key."""
+    """A component as listed: with its model, whether it is the winner of its key, and
+    the resolution of that key (every candidate and why the winner won)."""
 
     model: Model
     component: Component
     active: bool
+    resolved: ResolvedComponent
 
 
 @dataclass(frozen=True, slots=True)
 class _Served:
     namespaced: bool
     schema: str | None
+    printer_columns: tuple[PrinterColumn, ...] = ()
 
 
 class Registry:
@@ -58,6 +64,7 @@ class Registry:
         self._resolved: dict[ComponentKey, ResolvedComponent] = {}
         self._served: dict[ComponentKey, _Served] = {}
         self._revision = 0
+        self._epoch = 0
         self._apply(list(models), [])
         self._revision = 0
 
@@ -67,8 +74,14 @@ class Registry:
 
     @property
     def revision(self) -> int:
-        """Increases on every change to the definitions; unchanged by no-op calls."""
+        """Increases once per call that changes a built-in or imported model; generated
+        components (made when a served kind is first read) leave it as it is."""
         return self._revision
+
+    @property
+    def epoch(self) -> int:
+        """Increases on every change of any resolution, generated components included."""
+        return self._epoch
 
     # -- lookups ---------------------------------------------------------------
 
@@ -161,7 +174,7 @@ class Registry:
                     and needle not in component.display_name.casefold()
                 ):
                     continue
-                found.append(ComponentEntry(model, component, candidate.won))
+                found.append(ComponentEntry(model, component, candidate.won, resolved))
         found.sort(
             key=lambda e: (e.component.kind.casefold(), e.component.api_version, not e.active)
         )
@@ -234,11 +247,13 @@ class Registry:
         kind: str,
         namespaced: bool = True,
         schema: Mapping[str, Any] | str | None = None,
+        printer_columns: tuple[PrinterColumn, ...] = (),
     ) -> ResolvedComponent:
         """Note a served kind; give it a generated component unless a model defines it.
 
         Returns the current resolution (which may be a defined, non-generated component).
-        A later change of namespacing or schema updates the generated component.
+        A later change of namespacing, schema or printer columns updates the generated
+        component.
         """
         generated.validate_kind(api_version, kind)
         if not isinstance(namespaced, bool):
@@ -246,14 +261,16 @@ class Registry:
         text = generated.schema_text(schema)
         key = ComponentKey(api_version, kind)
         with self._lock:
-            self._served[key] = _Served(namespaced, text)
+            self._served[key] = _Served(namespaced, text, printer_columns)
             current = self._resolved.get(key)
             has_generated = current is not None and any(
                 c.model.source is Source.GENERATED for c in current.candidates
             )
             if current is not None and not has_generated:
                 return current
-            component = generated.generated_component(api_version, kind, namespaced, text)
+            component = generated.generated_component(
+                api_version, kind, namespaced, text, printer_columns
+            )
             existing = self._generated_model(api_version)
             unchanged = existing is not None and existing.component(api_version, kind) == component
             if current is not None and unchanged:
@@ -295,24 +312,30 @@ class Registry:
                 name = generated.model_name_for(key.api_version)
                 base = updated.get(name) or self._generated_model(key.api_version)
                 fallback = generated.generated_component(
-                    key.api_version, key.kind, served.namespaced, served.schema
+                    key.api_version,
+                    key.kind,
+                    served.namespaced,
+                    served.schema,
+                    served.printer_columns,
                 )
                 updated[name] = generated.with_component(base, fallback)
         return list(updated.values())
 
     def _apply(self, added: list[Model], removed: list[ModelKey]) -> bool:
         affected: set[ComponentKey] = set()
-        changed = False
+        changed = defined = False
         for model_key in removed:
             old = self._models.pop(model_key, None)
             if old is not None:
                 changed = True
+                defined = defined or model_key.source is not Source.GENERATED
                 affected.update(self._unlink(old))
         for model in added:
             old = self._models.get(model.key)
             if old == model:
                 continue
             changed = True
+            defined = defined or model.source is not Source.GENERATED
             if old is not None:
                 affected.update(self._unlink(old))
             self._models[model.key] = model
@@ -328,6 +351,8 @@ class Registry:
                 pairs = [(self._models[mk], component) for mk, component in providers.items()]
                 self._resolved[key] = rank(key, pairs)
         if changed:
+            self._epoch += 1
+        if defined:
             self._revision += 1
         return changed
 

@@ -88,11 +88,24 @@ class Styles:
 
 
 @dataclass(frozen=True, slots=True)
+class PrinterColumn:
+    """A column ``kubectl get`` shows for a kind (a CRD's ``additionalPrinterColumns``)."""
+
+    name: str
+    type: str
+    json_path: str
+    description: str = ""
+    priority: int = 0
+    format: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Component:
     """One Kubernetes kind as a model describes it.
 
     ``schema`` is the kind's JSON schema as canonical JSON text (sorted keys) so the
     definition stays immutable and hashable; ``schema_document()`` parses it.
+    ``printer_columns`` are the columns the cluster lists the kind with, when known.
     """
 
     model_name: str
@@ -104,6 +117,7 @@ class Component:
     styles: Styles
     schema: str | None = None
     description: str = ""
+    printer_columns: tuple[PrinterColumn, ...] = ()
 
     @property
     def key(self) -> ComponentKey:

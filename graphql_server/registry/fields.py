@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 
 from graphql_server.registry.definitions import canonical_schema
-from graphql_server.registry.icons import is_hex_color, svg_problem
+from graphql_server.registry.icons import is_hex_color
+from graphql_server.registry.svg import SvgRejected, sanitise
 
 IconSource = Callable[[str], str | None]
 """Looks up an icon file reference (``icons/<name>.svg``); only built-in data has one."""
@@ -187,11 +188,11 @@ def read_svg(
             problems.add(at(path, key), f"icon file {value!r} does not exist")
             return None
         value = markup
-    problem = svg_problem(value)
-    if problem is not None:
-        problems.add(at(path, key), problem)
+    try:
+        return sanitise(value).markup
+    except SvgRejected as exc:
+        problems.add(at(path, key), str(exc))
         return None
-    return value
 
 
 def read_schema(

@@ -2,7 +2,8 @@
 
 A kind's API group becomes a generated model (name = the group, ``core`` for the core
 group) in the "Uncategorized" category with neutral colours and a generic icon; each
-kind becomes a component of it, keeping the CRD's OpenAPI v3 schema when given. So
+kind becomes a component of it, keeping the CRD's OpenAPI v3 schema and printer
+columns when given. So
 every stored resource has a component. Must not hold state or decide precedence:
 ``catalog`` owns the generated models and when to create them.
 """
@@ -18,6 +19,7 @@ from graphql_server.registry.definitions import (
     UNCATEGORIZED,
     Component,
     Model,
+    PrinterColumn,
     Source,
     Styles,
     canonical_schema,
@@ -73,7 +75,11 @@ def schema_text(schema: Mapping[str, Any] | str | None) -> str | None:
 
 
 def generated_component(
-    api_version: str, kind: str, namespaced: bool, schema: str | None
+    api_version: str,
+    kind: str,
+    namespaced: bool,
+    schema: str | None,
+    printer_columns: tuple[PrinterColumn, ...] = (),
 ) -> Component:
     display_name = words_of(kind)
     label = abbreviate(kind)
@@ -95,6 +101,7 @@ def generated_component(
         ),
         schema=schema,
         description=f"{display_name} ({api_version}), described from the cluster's API.",
+        printer_columns=printer_columns,
     )
 
 

@@ -31,12 +31,14 @@ SCHEMA_VERSIONS = (
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """Why one item was not accepted. ``path`` is the field within the item ("" = whole item)."""
+    """Why one item was not accepted. ``path`` is the field within the item ("" = whole item);
+    ``model_name`` is the model the item names, when it names one."""
 
     item: str
     path: str
     reason: str
     subject: str = ""
+    model_name: str | None = None
 
     @property
     def message(self) -> str:
@@ -68,6 +70,25 @@ class LoadResult:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class LoadedItem:
+    """One accepted item as a model: a model item with the components it carries, or a
+    component file as its embedded model block holding just that component."""
+
+    item: str
+    subject: str
+    model: Model
+    component_file: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsResult:
+    """Every accepted item, in document order, and every rejection."""
+
+    items: tuple[LoadedItem, ...] = ()
+    rejected: tuple[Rejection, ...] = ()
+
+
 @dataclass(slots=True)
 class _Pending:
     """Items read so far, keyed by model (name, version), before Meshery files are grouped."""
@@ -94,21 +115,41 @@ def load_many(
     source: Source = Source.IMPORTED,
     icons: IconSource | None = None,
 ) -> LoadResult:
-    """Load several named documents together, e.g. a Meshery model file and its components."""
+    """Load several named documents together, e.g. a Meshery model file and its components,
+    as whole models: a model defined twice, or a kind twice in one model, is rejected."""
     rejected: list[Rejection] = []
     pending = _Pending()
     for origin, data in documents:
         for item, doc in _items(origin, data, rejected):
-            _take(item, doc, icons, pending, rejected)
+            parsed = _take(item, doc, icons, rejected)
+            if parsed is not None:
+                _pend(item, *parsed, pending, rejected)
     drafts = dict(pending.native)
     for key, (items, draft) in _group_meshery(pending, rejected).items():
         if key in drafts:
             reason = f"model {key[0]!r} {key[1]} is already defined by {drafts[key][0]}"
-            rejected.extend(Rejection(item, "", reason) for item in items)
+            rejected.extend(Rejection(item, "", reason, model_name=key[0]) for item in items)
         else:
             drafts[key] = (items[0], draft)
     accepted = tuple(build_model(draft, source) for _, draft in drafts.values())
     return LoadResult(accepted, tuple(rejected))
+
+
+def load_items(
+    documents: Iterable[tuple[str, bytes | str | Any]], *, source: Source = Source.IMPORTED
+) -> ItemsResult:
+    """Load documents item by item, for an import that merges each item into what is stored."""
+    rejected: list[Rejection] = []
+    accepted: list[LoadedItem] = []
+    for origin, data in documents:
+        for item, doc in _items(origin, data, rejected):
+            parsed = _take(item, doc, None, rejected)
+            if parsed is not None:
+                subject, schema_version, draft = parsed
+                component_file = schema_version in meshery.COMPONENT_SCHEMA_VERSIONS
+                model = build_model(draft, source)
+                accepted.append(LoadedItem(item, subject, model, component_file))
+    return ItemsResult(tuple(accepted), tuple(rejected))
 
 
 def _items(origin: str, data: Any, rejected: list[Rejection]) -> list[tuple[str, Any]]:
@@ -132,22 +173,21 @@ def _items(origin: str, data: Any, rejected: list[Rejection]) -> list[tuple[str,
 
 
 def _take(
-    item: str,
-    doc: Any,
-    icons: IconSource | None,
-    pending: _Pending,
-    rejected: list[Rejection],
-) -> None:
+    item: str, doc: Any, icons: IconSource | None, rejected: list[Rejection]
+) -> tuple[str, str, ModelDraft] | None:
+    """(subject, schemaVersion, draft) of a valid item; None with its rejections otherwise."""
     if not isinstance(doc, Mapping):
         rejected.append(Rejection(item, "", f"expected an object, got {type_name(doc)}"))
-        return
-    subject = _subject(doc)
+        return None
+    subject, model_name = _subject(doc), _model_name(doc)
     schema_version = doc.get("schemaVersion")
     expected = f"expected one of {', '.join(SCHEMA_VERSIONS)}"
     if not isinstance(schema_version, str):
         found = "missing" if schema_version is None else f"a {type_name(schema_version)}"
-        rejected.append(Rejection(item, "schemaVersion", f"{found}; {expected}", subject))
-        return
+        rejected.append(
+            Rejection(item, "schemaVersion", f"{found}; {expected}", subject, model_name)
+        )
+        return None
     problems = Problems()
     if schema_version == native.SCHEMA_VERSION:
         draft = native.parse_model(doc, problems, icons)
@@ -157,18 +197,32 @@ def _take(
         draft = meshery.parse_component(doc, problems, icons)
     else:
         reason = f"unknown schemaVersion {schema_version[:100]!r}; {expected}"
-        rejected.append(Rejection(item, "schemaVersion", reason, subject))
-        return
+        rejected.append(Rejection(item, "schemaVersion", reason, subject, model_name))
+        return None
     if problems or draft is None:
-        rejected.extend(Rejection(item, p.path, p.reason, subject) for p in problems.items)
-        return
+        rejected.extend(
+            Rejection(item, p.path, p.reason, subject, model_name) for p in problems.items
+        )
+        return None
+    return subject, schema_version, draft
+
+
+def _pend(
+    item: str,
+    subject: str,
+    schema_version: str,
+    draft: ModelDraft,
+    pending: _Pending,
+    rejected: list[Rejection],
+) -> None:
     key = (draft.name, draft.version)
     if schema_version in meshery.COMPONENT_SCHEMA_VERSIONS:
         pending.meshery_components.append((item, subject, draft))
         return
     seen = pending.native if schema_version == native.SCHEMA_VERSION else pending.meshery_models
     if key in seen:
-        rejected.append(Rejection(item, "", f"duplicate of {seen[key][0]}", subject))
+        reason = f"duplicate of {seen[key][0]}"
+        rejected.append(Rejection(item, "", reason, subject, draft.name))
     else:
         seen[key] = (item, draft)
 
@@ -192,7 +246,7 @@ def _group_meshery(
                 f"{component.kind} ({component.api_version}) of model {key[0]!r} {key[1]} is "
                 f"already defined by {defined_by[component_key]}"
             )
-            rejected.append(Rejection(item, "component", reason, subject))
+            rejected.append(Rejection(item, "component", reason, subject, key[0]))
             continue
         defined_by[component_key] = item
         if key in groups:
@@ -211,3 +265,13 @@ def _subject(doc: Mapping[str, Any]) -> str:
     if isinstance(name, str):
         return f"model {name[:80]!r}"
     return ""
+
+
+def _model_name(doc: Mapping[str, Any]) -> str | None:
+    """The model an item names (its own name, or a component's model block), if any."""
+    for holder in (doc.get("model"), doc.get("modelReference")):
+        if "component" in doc and isinstance(holder, Mapping):
+            name = holder.get("name")
+            return name if isinstance(name, str) else None
+    name = doc.get("name")
+    return name if isinstance(name, str) and "component" not in doc else None

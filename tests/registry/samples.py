@@ -6,11 +6,12 @@ from typing import Any
 
 import orjson
 
-KEDA_SVG = (
-    '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE svg>'
+KEDA_SVG_PLAIN = (
     '<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 32 32" height="20" width="20">'
     '<path fill="#326CE5" d="M4 16a12 12 0 1 0 24 0a12 12 0 1 0-24 0z"/></svg>'
 )
+KEDA_SVG = '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE svg>' + KEDA_SVG_PLAIN
+"""As Meshery files carry it: with a prologue, which sanitising strips."""
 KEDA_SVG_WHITE = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32" height="20" width="20">'
     '<path fill="#fff" d="M4 16a12 12 0 1 0 24 0a12 12 0 1 0-24 0z"/></svg>'

@@ -9,6 +9,7 @@ from graphql_server.events import RESOURCES_TOPIC
 from graphql_server.settings import Settings
 from tests.conftest import RunningServer, free_port, serving
 from tests.helpers import data, post, ws_client
+from tests.registry.fixtures import CERT_MODEL, CERTIFICATE, CERTIFICATE_REQUEST, document
 from tests.registry.samples import meshery_model, meshery_pod_component, native_model
 from tests.store.test_resources import row
 
@@ -71,6 +72,7 @@ async def test_stored_resources_show_builtin_and_generated_components(
 async def test_import_changes_existing_resources_and_next_event_without_restart(
     server: RunningServer,
 ) -> None:
+    standing = server.services.broker.subscriber_count(RESOURCES_TOPIC)  # the server's own
     await server.services.store.resources.apply([widget_row()], [])
     before = (await components(server))["my-widget"]
     assert before["generated"] is True
@@ -93,7 +95,7 @@ async def test_import_changes_existing_resources_and_next_event_without_restart(
             "subscription { resourceEvents { type resource { name "
             "component { model { name } } } } }"
         )
-        while server.services.broker.subscriber_count(RESOURCES_TOPIC) == 0:
+        while server.services.broker.subscriber_count(RESOURCES_TOPIC) == standing:
             import asyncio
 
             await asyncio.sleep(0.01)
@@ -170,12 +172,14 @@ async def test_malformed_definitions_are_rejected_with_reasons_and_change_nothin
         {"schemaVersion": "nope/v9"},
         42,
     ]
-    result = (await data(server.graphql, IMPORT, {"d": bad}))["importModels"]
-    assert result["added"] == []
-    assert result["updated"] == []
-    assert len(result["rejected"]) == 4
-    assert any("kind" in r["message"] for r in result["rejected"])
-    assert any("primaryColor" in r["message"] for r in result["rejected"])
+    status, body = await post(server.graphql, IMPORT, {"d": bad})
+    assert status == 200
+    assert body["data"] is None
+    (error,) = body["errors"]
+    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert "nothing was imported: 4 item(s) rejected" in error["message"]
+    assert "components[0].kind" in error["message"]
+    assert "primaryColor" in error["message"]
     assert server.services.registry.revision == revision
     assert await server.services.store.registry.documents() == []
 
@@ -258,3 +262,56 @@ async def test_every_seeded_kind_has_a_defined_component(database_url: str, tmp_
     assert generated == {("example.com/v1", "Widget")}, "only the seeded CRD's kind is generated"
     builtin = {n["kind"] for n in nodes if not n["component"]["generated"]}
     assert {"Pod", "Deployment", "ReplicaSet", "Service", "Namespace", "Secret"} <= builtin
+
+
+IMPORT_ITEMS = """
+mutation ($d: JSON!, $replace: Boolean! = false) {
+  importModels(definitions: $d, replace: $replace) {
+    added { name componentCount } updated { name componentCount } revision
+    items { item outcome subject modelName modelVersion apiVersion kind path reason }
+  }
+}
+"""
+
+
+async def test_meshery_files_one_request_at_a_time(server: RunningServer) -> None:
+    revisions = []
+    for path in (CERTIFICATE_REQUEST, CERT_MODEL, CERTIFICATE):
+        done = (await data(server.graphql, IMPORT_ITEMS, {"d": document(path)}))["importModels"]
+        revisions.append(done["revision"])
+    (item,) = done["items"]
+    assert (item["outcome"], item["kind"], item["apiVersion"], item["modelName"]) == (
+        "ADDED",
+        "Certificate",
+        "cert-manager.io/v1",
+        "cert-manager",
+    )
+    assert done["updated"] == [{"name": "cert-manager", "componentCount": 2}]
+    assert revisions == sorted(set(revisions)), "one revision per import that changes"
+
+    again = await data(server.graphql, IMPORT_ITEMS, {"d": document(CERTIFICATE_REQUEST)})
+    assert again["importModels"]["items"][0]["outcome"] == "UNCHANGED"
+    assert again["importModels"]["revision"] == revisions[-1]
+
+    listed = await data(
+        server.graphql,
+        '{ components(filter: {modelNames: ["cert-manager"], activeOnly: true}) { edges '
+        "{ node { kind model { source } resolution { explanation candidates { model "
+        "{ source } lostOn } } } } } }",
+    )
+    nodes = {e["node"]["kind"]: e["node"] for e in listed["components"]["edges"]}
+    for kind in ("Certificate", "CertificateRequest"):
+        assert nodes[kind]["model"]["source"] == "IMPORTED"
+        assert [c["lostOn"] for c in nodes[kind]["resolution"]["candidates"]] == [None, "SOURCE"]
+        assert "imported model 'cert-manager'" in nodes[kind]["resolution"]["explanation"]
+
+    replaced = await data(
+        server.graphql, IMPORT_ITEMS, {"d": [document(CERT_MODEL)], "replace": True}
+    )
+    result = replaced["importModels"]
+    assert [(i["outcome"], i["kind"]) for i in result["items"]] == [
+        ("UNCHANGED", None),
+        ("REMOVED", "Certificate"),
+        ("REMOVED", "CertificateRequest"),
+    ]
+    assert result["updated"] == [{"name": "cert-manager", "componentCount": 0}]

@@ -15,6 +15,7 @@ from graphql_server.registry import LoadResult, Registry, Source, load, load_man
 
 from .samples import (
     KEDA_SVG,
+    KEDA_SVG_PLAIN,
     SCALED_OBJECT_SCHEMA,
     meshery_component,
     meshery_model,
@@ -68,7 +69,7 @@ def test_a_list_of_documents_and_a_full_component() -> None:
     assert gadget.namespaced is False
     assert gadget.schema_document() == schema
     assert gadget.styles.shape == "ellipse"
-    assert gadget.styles.svg_color == KEDA_SVG
+    assert gadget.styles.svg_color == KEDA_SVG_PLAIN
 
 
 def test_meshery_model_and_component_files_import_together() -> None:
@@ -88,7 +89,7 @@ def test_meshery_model_and_component_files_import_together() -> None:
     assert model.category.name == "Orchestration & Management"
     assert model.styles.primary_color == "#326CE5"
     assert model.styles.secondary_color == "#00D3A9"
-    assert model.styles.svg_color == KEDA_SVG
+    assert model.styles.svg_color == KEDA_SVG_PLAIN
     assert model.styles.shape == "circle"
     scaled = model.component("keda.sh/v1alpha1", "ScaledObject")
     assert scaled is not None
@@ -143,7 +144,7 @@ MALFORMED_NATIVE = [
     ("components.0.namespaced", "yes", "components[0].namespaced", "expected a boolean"),
     ("styles.primaryColor", "blue", "styles.primaryColor", "#RRGGBB"),
     ("styles.primaryColor", "#12345", "styles.primaryColor", "#RRGGBB"),
-    ("styles.svgColor", "<svg><script>x</script></svg>", "styles.svgColor", "<script>"),
+    ("styles.svgColor", "<!DOCTYPE svg [<!ENTITY x 'y'>]><svg/>", "styles.svgColor", "DTD"),
     ("styles.svgWhite", "<svg", "styles.svgWhite", "not well-formed"),
     ("styles.svgWhite", "icons/kubernetes.svg", "styles.svgWhite", "built-in data"),
     ("styles.primaryColour", "#fff", "styles.primaryColour", "unknown field"),

@@ -2,7 +2,7 @@
 
 Nothing is copied into resource rows. Each lookup goes to the registry (an O(1)
 index); the GraphQL objects built from the answer are memoised per registry
-revision, so an import or a new model changes what every resource shows at
+epoch, so an import or a new model changes what every resource shows at
 once, with no restart and no stale cache.
 """
 
@@ -17,19 +17,19 @@ MAX_MEMO = 20_000
 class Fingerprints:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
-        self._revision = -1
+        self._epoch = -1
         self._memo: dict[tuple[str, str], Component] = {}
 
     def component(self, api_version: str, kind: str, namespaced: bool) -> Component:
-        if self._revision != self.registry.revision or len(self._memo) > MAX_MEMO:
+        if self._epoch != self.registry.epoch or len(self._memo) > MAX_MEMO:
             self._memo.clear()
-            self._revision = self.registry.revision
+            self._epoch = self.registry.epoch
         key = (api_version, kind)
         found = self._memo.get(key)
         if found is None:
             resolved = self.registry.resolve_or_generate(api_version, kind, namespaced)
             found = Component.resolved(resolved)
-            if self._revision == self.registry.revision:
+            if self._epoch == self.registry.epoch:
                 self._memo[key] = found
         return found
 

@@ -88,7 +88,7 @@ class RegistryQuery:
         edges = [
             ComponentEdge(
                 cursor=str(start + i + 1),
-                node=Component.of(e.model, e.component),
+                node=Component.of(e.model, e.component, e.resolved),
                 active=e.active,
             )
             for i, e in enumerate(window)

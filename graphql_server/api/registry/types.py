@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from graphql_server.registry import Candidate as RegistryCandidate
 from graphql_server.registry import Component as RegistryComponent
 from graphql_server.registry import Model as RegistryModel
+from graphql_server.registry import PrinterColumn as RegistryPrinterColumn
 from graphql_server.registry import ResolvedComponent
 from graphql_server.registry import Styles as RegistryStyles
 
@@ -87,6 +88,29 @@ class Resolution:
     candidates: list[ResolutionCandidate]
 
 
+@strawberry.type(
+    description="A column the cluster lists the kind with (a CRD's additionalPrinterColumns)."
+)
+class PrinterColumn:
+    name: str
+    type: str
+    json_path: str
+    description: str
+    priority: int
+    format: str
+
+    @classmethod
+    def of(cls, column: RegistryPrinterColumn) -> PrinterColumn:
+        return cls(
+            name=column.name,
+            type=column.type,
+            json_path=column.json_path,
+            description=column.description,
+            priority=column.priority,
+            format=column.format,
+        )
+
+
 @strawberry.type(description="The component a kind is: its model, name, icon and colours.")
 class Component:
     id: strawberry.ID
@@ -98,15 +122,22 @@ class Component:
     generated: bool
     model: Model
     styles: Styles
-    schema: JSON | None
-    resolution: Resolution | None
+    schema: JSON | None = strawberry.field(
+        description="The kind's JSON schema (for a CRD's kind, its openAPIV3Schema)."
+    )
+    printer_columns: list[PrinterColumn] = strawberry.field(
+        description="For a CRD's kind, its additionalPrinterColumns; else empty."
+    )
+    resolution: Resolution = strawberry.field(
+        description="Every model defining this kind and why the active one wins."
+    )
 
     @classmethod
     def of(
         cls,
         model: RegistryModel,
         component: RegistryComponent,
-        resolved: ResolvedComponent | None = None,
+        resolved: ResolvedComponent,
     ) -> Component:
         return cls(
             id=strawberry.ID(
@@ -122,9 +153,8 @@ class Component:
             model=Model.of(model),
             styles=Styles.of(component.styles),
             schema=JSON(component.schema_document()) if component.schema else None,
-            resolution=None
-            if resolved is None
-            else Resolution(
+            printer_columns=[PrinterColumn.of(c) for c in component.printer_columns],
+            resolution=Resolution(
                 explanation=resolved.explanation,
                 candidates=[ResolutionCandidate.of(c) for c in resolved.candidates],
             ),
