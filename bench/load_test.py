@@ -10,10 +10,15 @@ errors (target zero: failed or erroring queries, websocket errors, subscriptions
 ended early, subscribers that received nothing), p99 latencies of the queries and
 of event delivery (from the row's ``updatedAt``, stamped when the sync turns the
 watch event into a row, to its arrival; deletions excluded), and the server's
-RSS once warm and at the end (target: no growth). Bounded in time; asserts nothing.
+RSS once warm and at the end (target: no growth), the server's share of a core over
+the period (from /proc), and the messages its mailboxes dropped (from /metrics;
+target zero). Bounded in time; exits 1 when a target is missed.
 
-    python bench/load_test.py [--subscribers 200] [--seconds 60] [--qps 50] [--churn 50]
-                              [--objects 2000] [--database-url URL]
+    python bench/load_test.py [--subscribers 200] [--seconds 60] [--qps 20] [--churn 100]
+                              [--objects 5000] [--database-url URL]
+
+Targets: query p50 < 50 ms and p99 < 500 ms, event delivery p99 < 1 s, nothing
+dropped, RSS growth once warm at most 10 %.
 
 ``tests/test_load.py`` runs a short form of it and asserts zero errors.
 """
@@ -60,9 +65,9 @@ SUBSCRIPTIONS = (
 class LoadOptions:
     subscribers: int = 200
     seconds: float = 60.0
-    qps: float = 50.0
-    churn: float = 50.0
-    objects: int = 2000
+    qps: float = 20.0
+    churn: float = 100.0
+    objects: int = 5000
     database_url: str | None = None
     warmup: float | None = None  # default: a fifth of the period, at most 10 s
 
@@ -78,6 +83,8 @@ class LoadReport:
     rss_warm_mb: float = 0.0
     rss_end_mb: float = 0.0
     seconds: float = 0.0
+    cpu_share: float = 0.0  # of one core, over the load period
+    dropped: dict[str, float] = field(default_factory=dict)  # by mailbox
 
     @property
     def rss_growth_percent(self) -> float:
@@ -97,6 +104,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def dropped_messages(session: aiohttp.ClientSession, url: str) -> dict[str, float]:
+    """Messages dropped from the server's mailboxes so far, by mailbox, from /metrics."""
+    async with session.get(f"{url}/metrics") as response:
+        text = await response.text()
+    dropped: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("graphql_server_subscriber_messages_dropped"):
+            labels, _, value = line.rpartition(" ")
+            dropped[labels.partition("{")[2].rstrip("}")] = float(value)
+    return dropped
 
 
 def rss_mb(pid: int) -> float:
@@ -309,6 +333,7 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
             try:
                 await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in subscribers)), 60)
                 started = time.monotonic()
+                cpu_before = cpu_seconds(pid)
                 load = asyncio.ensure_future(
                     query_load(session, f"{url}/graphql", options.qps, stop, report)
                 )
@@ -319,6 +344,8 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
                 report.rss_warm_mb = rss_mb(pid)
                 await asyncio.sleep(max(0.0, options.seconds - warmup))
                 report.rss_end_mb = rss_mb(pid)
+                report.cpu_share = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - started)
+                report.dropped = await dropped_messages(session, url)
             finally:
                 stop.set()
                 await asyncio.gather(*tasks, return_exceptions=True)
@@ -345,11 +372,13 @@ def print_report(report: LoadReport) -> None:
         ("events per subscriber (min)", f"{min(per_subscriber)}", "> 0"),
         ("events delivered per second (all subscribers)",
          f"{sum(per_subscriber) / report.seconds:.0f}", ""),
-        ("query p50 (ms)", f"{percentile(report.query_latencies, 0.5) * 1000:.1f}", ""),
-        ("query p99 (ms)", f"{percentile(report.query_latencies, 0.99) * 1000:.1f}", ""),
+        ("query p50 (ms)", f"{percentile(report.query_latencies, 0.5) * 1000:.1f}", "< 50"),
+        ("query p99 (ms)", f"{percentile(report.query_latencies, 0.99) * 1000:.1f}", "< 500"),
         ("event delivery p50 (ms)", f"{percentile(report.event_latencies, 0.5) * 1000:.1f}", ""),
         ("event delivery p99 (ms)", f"{percentile(report.event_latencies, 0.99) * 1000:.1f}",
          "< 1000"),
+        ("messages dropped by the server", f"{sum(report.dropped.values()):.0f}", "= 0"),
+        ("server CPU (share of one core)", f"{report.cpu_share:.2f}", ""),
         ("server RSS at start (MB)", f"{report.rss_start_mb:.1f}", ""),
         ("server RSS once warm (MB)", f"{report.rss_warm_mb:.1f}", ""),
         ("server RSS at end (MB)", f"{report.rss_end_mb:.1f}", ""),
@@ -362,15 +391,35 @@ def print_report(report: LoadReport) -> None:
         print(f"{name:52} {value:>10}  {target}".rstrip())
     for error in report.errors[:10]:
         print(f"error: {error}")
+    for mailbox, count in sorted(report.dropped.items()):
+        if count:
+            print(f"dropped by {mailbox}: {count:.0f}")
+
+
+def missed_targets(report: LoadReport) -> list[str]:
+    missed = []
+    if report.errors:
+        missed.append(f"{len(report.errors)} errors")
+    if not percentile(report.query_latencies, 0.5) < 0.050:
+        missed.append("query p50")
+    if not percentile(report.query_latencies, 0.99) < 0.500:
+        missed.append("query p99")
+    if not percentile(report.event_latencies, 0.99) < 1.0:
+        missed.append("event delivery p99")
+    if any(report.dropped.values()):
+        missed.append("dropped messages")
+    if report.rss_growth_percent > RSS_GROWTH_TARGET:
+        missed.append("RSS growth")
+    return missed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--qps", type=float, default=50.0)
-    parser.add_argument("--churn", type=float, default=50.0)
-    parser.add_argument("--objects", type=int, default=2000)
+    parser.add_argument("--qps", type=float, default=20.0)
+    parser.add_argument("--churn", type=float, default=100.0)
+    parser.add_argument("--objects", type=int, default=5000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     options = LoadOptions(
@@ -384,6 +433,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="load-test-") as workdir:
         report = asyncio.run(run(options, Path(workdir)))
     print_report(report)
+    missed = missed_targets(report)
+    if missed:
+        print("missed targets: " + ", ".join(missed))
+        sys.exit(1)
 
 
 if __name__ == "__main__":

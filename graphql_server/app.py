@@ -11,6 +11,7 @@ GraphiQL is served from the package's own static files, with no network access.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -21,6 +22,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -36,6 +38,14 @@ from graphql_server.api.auth import access_for, bearer, check_exposure, tokens_r
 from graphql_server.api.context import Context, Services
 from graphql_server.api.schema import build_schema
 from graphql_server.api.transport.fanout import Feeds
+from graphql_server.api.transport.limits import (
+    InputRefused,
+    check_document,
+    decode_checked,
+    read_body,
+    replaying,
+)
+from graphql_server.api.transport.origins import RequestOrigins
 from graphql_server.api.transport.sharing import SharedStreams
 from graphql_server.api.transport.websockets import LegacyWSHandler, TransportWSHandler, admit
 from graphql_server.broker import Broker, InProcessBroker
@@ -125,6 +135,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_checked(data, self._settings.max_query_bytes)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except InputRefused as exc:
+            raise HTTPException(exc.status, exc.message) from None
+        except ValueError:
+            raise HTTPException(400, "Unable to parse request body as JSON") from None
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        try:
+            check_document(params.get("query"), self._settings.max_query_bytes)
+        except InputRefused as exc:
+            raise HTTPException(exc.status, exc.message) from None
+        return super().parse_query_params(params)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -140,10 +168,22 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             await response(scope, receive, send)
             return
         try:
-            response = await self.run(request)
+            body = await read_body(receive, request.headers, self._settings.max_request_bytes)
+            request = Request(scope=scope, receive=replaying(body))
+            async with asyncio.timeout(self._settings.request_timeout):
+                response = await self.run(request)
+        except InputRefused as exc:
+            response = _error_response(exc.status, exc.message, "REQUEST_TOO_LARGE")
+        except TimeoutError:
+            response = _error_response(
+                504,
+                f"the request took longer than {self._settings.request_timeout:g} s",
+                "TIMEOUT",
+            )
         except HTTPException as exc:
             # Malformed requests get a GraphQL-shaped error, not a bare text body.
-            response = _error_response(exc.status_code, exc.reason, "BAD_INPUT")
+            code = "REQUEST_TOO_LARGE" if exc.status_code == 413 else "BAD_INPUT"
+            response = _error_response(exc.status_code, exc.reason, code)
         await response(scope, receive, send)
 
     def _refused(self, request: Request) -> bool:
@@ -182,6 +222,7 @@ def create_app(
         keep_alive_interval=settings.keep_alive_interval,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         allowed_origins=settings.allowed_origins,
+        max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
     )
 
     @asynccontextmanager
@@ -246,6 +287,7 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", metrics),
         ],
+        middleware=[Middleware(RequestOrigins, settings=settings)],
         lifespan=lifespan,
     )
 

@@ -208,6 +208,7 @@ def serve(settings: Settings) -> int:
         log_config=None,
         access_log=False,
         ws="websockets-sansio",
+        ws_max_size=settings.max_request_bytes,
         lifespan="on",
     )
     server = uvicorn.Server(config)

@@ -45,6 +45,10 @@ class Forbidden(GraphQLServerError):
     code = "FORBIDDEN"
 
 
+class QueryTooCostly(GraphQLServerError):
+    code = "QUERY_TOO_COSTLY"
+
+
 class ConnectivityFailed(GraphQLServerError):
     code = "CONNECTIVITY_FAILED"
 

@@ -90,7 +90,28 @@ class Settings:
     max_tokens: int = _opt(4000, "Most tokens allowed in one GraphQL document.")
     allowed_origins: tuple[str, ...] = _opt_list(
         "--allowed-origin",
-        "Origins allowed to open websockets (repeatable; default: same origin only).",
+        "Other origins allowed to send requests and open websockets from a browser "
+        "(repeatable; default: same origin only).",
+    )
+    allowed_hosts: tuple[str, ...] = _opt_list(
+        "--allowed-host",
+        "Host names served without an access token, besides loopback ones (repeatable; "
+        "guards against DNS rebinding).",
+    )
+    max_request_bytes: int = _opt(
+        1_048_576, "Largest HTTP request body or websocket message, in bytes (413 beyond)."
+    )
+    max_query_bytes: int = _opt(65_536, "Largest GraphQL document, in bytes.")
+    max_query_cost: int = _opt(
+        100_000,
+        "Most costly operation allowed: every field counts once per item of the lists "
+        "around it (page sizes, or 5 for lists without one).",
+    )
+    request_timeout: float = _opt(
+        30.0, "Seconds an HTTP GraphQL request may run before it is cancelled (504)."
+    )
+    max_subscriptions_per_connection: int = _opt(
+        100, "Most subscriptions running at once on one websocket."
     )
     server_id: str | None = _opt(
         None,
@@ -181,11 +202,22 @@ class Settings:
             ("sqlite://", "postgres://", "postgresql://")
         ):
             raise ConfigurationError("database URL must start with sqlite:// or postgres://")
-        for name in ("max_query_depth", "max_aliases", "max_tokens", "demo_objects"):
+        for name in (
+            "max_query_depth",
+            "max_aliases",
+            "max_tokens",
+            "demo_objects",
+            "max_request_bytes",
+            "max_query_bytes",
+            "max_query_cost",
+            "max_subscriptions_per_connection",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be positive")
         if self.server_id is not None and not _SERVER_ID.fullmatch(self.server_id):
             raise ConfigurationError("server id must be 1-64 letters, digits, '.', '_' or '-'")
+        if self.request_timeout <= 0:
+            raise ConfigurationError("request timeout must be positive")
         if self.keep_alive_interval <= 0:
             raise ConfigurationError("keep alive interval must be positive")
         if not _NATS_PREFIX.fullmatch(self.nats_prefix):

@@ -112,7 +112,13 @@ async def serving(
     settings = settings.with_changes(port=port, host="127.0.0.1")
     app = create_app(settings, broker=broker, components=components)
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, lifespan="on", ws="websockets-sansio"
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_request_bytes,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(), name="test-uvicorn")

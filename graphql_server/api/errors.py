@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
+from graphql_server.api.transport.hygiene import without_suggestions
 from graphql_server.errors import GraphQLServerError
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,21 @@ class MissedEvents(GraphQLServerError):
     code = "MISSED_EVENTS"
 
 
-def present(error: GraphQLError) -> GraphQLError:
+def present(error: GraphQLError, hide_suggestions: bool = False) -> GraphQLError:
     """The error as clients see it."""
     original = error.original_error
     if original is None:
         code = (error.extensions or {}).get("code") or "BAD_INPUT"
         error.extensions = {**(error.extensions or {}), "code": code}
+        if hide_suggestions:
+            error.message = without_suggestions(error.message)
         return error
     if isinstance(original, GraphQLServerError):
         error.message = original.message
         error.extensions = {**(error.extensions or {}), "code": original.code}
         return error
     if isinstance(original, GraphQLError):
-        return present(original)
+        return present(original, hide_suggestions)
     if isinstance(original, InvalidOperationTypeError | CannotGetOperationTypeError):
         # e.g. a query sent over the subscriptions-only graphql-ws protocol
         error.extensions = {**(error.extensions or {}), "code": "BAD_INPUT"}
@@ -62,8 +65,9 @@ def present(error: GraphQLError) -> GraphQLError:
 
 
 class ErrorPresentation(SchemaExtension):
-    def __init__(self) -> None:
+    def __init__(self, hide_suggestions: bool = False) -> None:
         self._streamed = False
+        self.hide_suggestions = hide_suggestions
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -73,13 +77,15 @@ class ErrorPresentation(SchemaExtension):
         result = context.result
         errors = getattr(result, "errors", None)
         if result is not None and errors:
-            result.errors = [present(e) for e in errors]
+            result.errors = [present(e, self.hide_suggestions) for e in errors]
         elif context.pre_execution_errors:
-            context.pre_execution_errors = [present(e) for e in context.pre_execution_errors]
+            context.pre_execution_errors = [
+                present(e, self.hide_suggestions) for e in context.pre_execution_errors
+            ]
 
     def on_stream_result(self, result: Any) -> Iterator[None]:
         """Subscription results are presented one by one, before they are sent."""
         self._streamed = True
         if getattr(result, "errors", None):
-            result.errors = [present(e) for e in result.errors]
+            result.errors = [present(e, self.hide_suggestions) for e in result.errors]
         yield

@@ -35,7 +35,9 @@ from graphql_server.api.inventory.queries import Query
 from graphql_server.api.inventory.subscriptions import Subscription
 from graphql_server.api.registry.mutations import RegistryMutation
 from graphql_server.api.registry.queries import RegistryQuery
+from graphql_server.api.transport.cost import CostLimit
 from graphql_server.api.transport.execution import PlainObjectsExecutor
+from graphql_server.api.transport.hygiene import NoNulInStrings
 from graphql_server.api.transport.operation_metrics import OperationMetrics
 from graphql_server.api.transport.parsing import ReportingParserCache
 from graphql_server.settings import Settings
@@ -68,13 +70,16 @@ def build_schema(
     rules: tuple[type[ASTValidationRule], ...] = (
         depth_rule(settings.max_query_depth, None, None),
         alias_rule(settings.max_aliases),
+        NoNulInStrings,
     )
     if not settings.introspection:
         rules = (*rules, NoSchemaIntrospectionCustomRule)
-    max_tokens = settings.max_tokens
+    max_tokens, max_cost = settings.max_tokens, settings.max_query_cost
+    hide_suggestions = not settings.introspection
     extensions: list[Callable[[], SchemaExtension]] = [
-        ErrorPresentation,
+        lambda: ErrorPresentation(hide_suggestions),
         AccessControl,
+        lambda: CostLimit(max_cost),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
         lambda: ReportingParserCache(maxsize=CACHE_SIZE),
         _rules_extension(rules),

@@ -9,8 +9,9 @@ used through asyncpg. Schema changes are tortoise migrations under
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,10 +110,10 @@ class Database:
     async def open(self, *, migrate: bool = True) -> None:
         """Connect; with ``migrate``, apply every pending migration first."""
         path = self.url.sqlite_path
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
         config = tortoise_config(self.url)
         try:
+            if path is not None:
+                _create_private(path)
             self._context = await Tortoise.init(config=config, _enable_global_fallback=True)
             if migrate:
                 async with migration_lock(self.url.url, self.url.dialect):
@@ -162,3 +163,11 @@ class Database:
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:300]
+
+
+def _create_private(path: Path) -> None:
+    """The SQLite file's directory (0700) and the file itself (0600; SQLite gives its
+    journal and WAL files the same mode), when they do not exist yet."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

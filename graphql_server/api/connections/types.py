@@ -8,6 +8,7 @@ not mark secret: no secret value can be selected through any type of this module
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
+from graphql_server.api.auth import Access
 from graphql_server.api.connections.definitions import ConnectionComponent, component_of
 from graphql_server.api.connections.event_log import LogEvent
 from graphql_server.api.context import Info
@@ -168,12 +170,27 @@ class Connection:
     )
     metadata: JSON
     registration: JSON = strawberry.field(description="Kind-specific fields (Prometheus: metrics).")
-    last_test: ConnectivityTest | None
+    last_test_record: strawberry.Private[ConnectivityTest | None]
     allowed_transitions: list[ConnectionStatus]
     created_at: datetime
     updated_at: datetime
     credential_record: strawberry.Private[CredentialRecord | None]
     environment_records: strawberry.Private[list[EnvironmentRecord]]
+
+    @strawberry.field(
+        description="The latest connectivity test. Read-only callers see whether it "
+        "succeeded, not what it found (which would map the network behind the server)."
+    )
+    def last_test(self, info: Info) -> ConnectivityTest | None:
+        test = self.last_test_record
+        if test is None or info.context.access is not Access.READ:
+            return test
+        return replace(
+            test,
+            message="reachable" if test.ok else "unreachable",
+            server_version=None,
+            details=JSON({}),
+        )
 
     @strawberry.field(description="The credential assigned to the connection, if any.")
     def credential(self) -> Credential | None:
@@ -215,7 +232,7 @@ def connection_of(
         cluster_id=strawberry.ID(record.cluster_id) if record.cluster_id else None,
         metadata=JSON(metadata),
         registration=JSON(registration if isinstance(registration, dict) else {}),
-        last_test=ConnectivityTest.from_metadata(last_test),
+        last_test_record=ConnectivityTest.from_metadata(last_test),
         allowed_transitions=[
             s for s in ConnectionStatus if s in allowed_transitions(record.status)
         ],

@@ -1,0 +1,53 @@
+"""Read-only callers learn whether a connection answered, not what its test found:
+the messages of connectivity tests tell open from closed ports on the server's
+network, which a read token must not be able to map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphql_server.broker import InProcessBroker
+from graphql_server.settings import Settings
+from tests.conftest import free_port, serving
+from tests.connections.gql import CONNECTION, REGISTER
+from tests.helpers import post
+
+FULL, READ = "full-token-read-access", "read-token-read-access"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_read_only_callers_see_reachability_only(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite://{tmp_path / 'db.sqlite3'}",
+        data_dir=tmp_path,
+        port=free_port(),
+        auth_token=FULL,
+        read_token=READ,
+    )
+    closed = f"http://127.0.0.1:{free_port()}"
+    async with serving(settings, broker=InProcessBroker()) as server:
+        status, body = await post(
+            server.graphql,
+            REGISTER,
+            {"input": {"kind": "prometheus", "name": "closed", "url": closed}},
+            headers=bearer(FULL),
+        )
+        assert status == 200, body
+        connection_id = body["data"]["registerConnection"]["connection"]["id"]
+        full = (
+            await post(server.graphql, CONNECTION, {"id": connection_id}, headers=bearer(FULL))
+        )[1]["data"]["connection"]["lastTest"]
+        read = (
+            await post(server.graphql, CONNECTION, {"id": connection_id}, headers=bearer(READ))
+        )[1]["data"]["connection"]["lastTest"]
+    assert full["ok"] is False
+    assert "cannot connect" in full["message"], full
+    assert read == {
+        "ok": False,
+        "status": full["status"],
+        "message": "unreachable",
+        "serverVersion": None,
+    }
