@@ -179,7 +179,18 @@ def test_loopback_needs_no_token(tmp_path: Path, host: str) -> None:
     create_app(settings_for(tmp_path, host=host))
 
 
-async def test_depth_alias_and_token_limits(server: RunningServer) -> None:
+@pytest.fixture
+async def uncosted(database_url: str, tmp_path: Path) -> AsyncIterator[RunningServer]:
+    """A server whose cost limit lets ten nested lists through (depth is tested here)."""
+    settings = Settings(
+        database_url=database_url, data_dir=tmp_path, port=free_port(), max_query_cost=10**9
+    )
+    async with serving(settings, broker=InProcessBroker()) as running:
+        yield running
+
+
+async def test_depth_alias_and_token_limits(uncosted: RunningServer) -> None:
+    server = uncosted
     deep = '{ resource(id: "c/u") { ' + "owners { " * 12 + "name" + " }" * 12 + " } }"
     status, body = await post(server.graphql, deep)
     assert (status == 200 and "data" not in body) or body.get("data") is None
