@@ -21,7 +21,7 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -31,6 +31,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from graphql_server import __version__
 from graphql_server.api.auth import access_for, bearer, check_exposure, tokens_required
 from graphql_server.api.context import Context, Services
 from graphql_server.api.schema import build_schema
@@ -58,6 +59,10 @@ class Parts:
 
     def sync_stats(self) -> list[SyncStats]:
         return [] if self.sync is None else [self.sync.stats()]
+
+    def source_report(self) -> list[dict[str, object]]:
+        """Each cluster source's latest connection attempt (``/readyz``'s ``sources``)."""
+        return [] if self.sync is None else self.sync.source_report()
 
 
 # Extra parts of the process (sync, demo cluster) started after the store and broker;
@@ -215,7 +220,7 @@ def create_app(
             await store.close()
 
     async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
+        return JSONResponse({"status": "ok", "version": __version__})
 
     async def readyz(request: Request) -> Response:
         current = state.get("services")
@@ -230,7 +235,10 @@ def create_app(
             return JSONResponse(
                 {"ready": False, "reason": f"{len(pending)} migrations pending"}, status_code=503
             )
-        return JSONResponse({"ready": True})
+        # Readiness is about the store; unreachable clusters are reported, not fatal.
+        sources = request.app.state.parts.source_report()
+        unhealthy = [s["name"] for s in sources if not s["healthy"]]
+        return JSONResponse({"ready": True, "sources": sources, "unhealthy": unhealthy})
 
     return Starlette(
         routes=[
