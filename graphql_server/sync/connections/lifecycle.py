@@ -173,8 +173,8 @@ class ConnectionSync:
             return
         still_bound = cluster_id in self.bound.values()
         if cluster_id in self.supervisor.clusters and not still_bound:
-            await self.supervisor.disconnect(cluster_id)
-            await self.tracker.flush()
+            # Logged as soon as decided: a move back to CONNECTED made while the watches
+            # wind down must come after it in the log.
             await self.notices.log_connection(
                 record,
                 "sync",
@@ -182,6 +182,8 @@ class ConnectionSync:
                 "is kept and marked STOPPED",
                 details={"clusterId": cluster_id},
             )
+            await self.supervisor.disconnect(cluster_id)
+            await self.tracker.flush()
         if record.status is ConnectionStatus.DELETED:
             await self._purge(cluster_id, record)
 
