@@ -1,5 +1,6 @@
-"""The ASGI application: GraphQL over HTTP and websockets, GraphiQL, health, readiness
-and Prometheus metrics (``graphql_server.metrics``, fed what the components yield).
+"""The ASGI application: GraphQL over HTTP and websockets, GraphiQL (also what ``/``
+leads to), the favicon, health, readiness and Prometheus metrics
+(``graphql_server.metrics``, fed what the components yield).
 
 The lifespan owns everything long-lived: the database, the broker, the shared
 subscription feeds and the background tasks (sync, demo cluster), and stops
@@ -21,7 +22,7 @@ import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -219,6 +220,16 @@ def create_app(
             await bus.stop()
             await store.close()
 
+    favicon = (resources.files("graphql_server") / "static" / "favicon.svg").read_bytes()
+
+    async def icon(request: Request) -> Response:
+        return Response(
+            favicon, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"}
+        )
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/graphql", status_code=302)  # GraphiQL, until a console
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})
 
@@ -245,6 +256,8 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(packages=[("graphql_server", "static")]), name="static"),
+            Route("/", home),
+            Route("/favicon.ico", icon),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from graphql_server import __version__
 from graphql_server.simulator import kubeconfig_dict
 from tests.cli.commands import command, require_postgres, unprivileged
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, free_port
@@ -140,3 +141,8 @@ def test_a_read_only_data_dir(verb: str, with_database: bool, tmp_path: Path) ->
     finally:
         data_dir.chmod(0o755)
     assert sorted(p.name for p in data_dir.iterdir()) == before
+
+
+def test_version() -> None:
+    done = command("--version")
+    assert (done.code, done.stdout.strip()) == (0, f"graphql-server {__version__}")
