@@ -37,6 +37,7 @@ from graphql_server.api.auth import access_for, bearer, check_exposure, tokens_r
 from graphql_server.api.context import Context, Services
 from graphql_server.api.schema import build_schema
 from graphql_server.api.transport.fanout import Feeds
+from graphql_server.api.transport.media import GRAPHQL_RESPONSE, as_graphql_response, negotiate
 from graphql_server.api.transport.sharing import SharedStreams
 from graphql_server.api.transport.websockets import LegacyWSHandler, TransportWSHandler, admit
 from graphql_server.broker import Broker, InProcessBroker
@@ -81,6 +82,19 @@ def _error_response(status: int, message: str, code: str, **headers: str) -> Res
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
     return Response(
         orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _recast(response: Response) -> Response:
+    """A JSON response as ``application/graphql-response+json`` (``api.transport.media``)."""
+    if response.media_type != "application/json":
+        return response  # GraphiQL's page, a stream
+    status, body = as_graphql_response(response.status_code, bytes(response.body))
+    headers = {
+        k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")
+    }
+    return Response(
+        body, status_code=status, media_type=f"{GRAPHQL_RESPONSE}; charset=utf-8", headers=headers
     )
 
 
@@ -141,13 +155,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 "UNAUTHENTICATED",
                 **{"www-authenticate": "Bearer"},
             )
-            await response(scope, receive, send)
-            return
-        try:
-            response = await self.run(request)
-        except HTTPException as exc:
-            # Malformed requests get a GraphQL-shaped error, not a bare text body.
-            response = _error_response(exc.status_code, exc.reason, "BAD_INPUT")
+        else:
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                # Malformed requests get a GraphQL-shaped error, not a bare text body.
+                response = _error_response(exc.status_code, exc.reason, "BAD_INPUT")
+        if negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE:
+            response = _recast(response)
         await response(scope, receive, send)
 
     def _refused(self, request: Request) -> bool:
