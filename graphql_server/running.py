@@ -43,7 +43,12 @@ def run(
     *,
     on_signal: Callable[[], bool] | None = None,
 ) -> T:
-    """Run ``main()``; ``on_signal`` returns True when it has begun a graceful stop."""
+    """Run ``main()``; ``on_signal`` returns True when it has begun a graceful stop.
+
+    The signal handlers are plain ``signal`` handlers, not the loop's: they run even
+    while the loop is busy with synchronous work (seeding a demo cluster), so the
+    deadline is armed at once whatever the loop is doing.
+    """
     received: list[int] = []
 
     async def guarded() -> T:
@@ -51,13 +56,16 @@ def run(
         assert task is not None
         loop = asyncio.get_running_loop()
 
-        def handle(signum: int) -> None:
+        def stop() -> None:
+            if on_signal is None or not on_signal():
+                task.cancel()
+
+        def handle(signum: int, frame: object) -> None:
             if received:
                 _exit_now()
             received.append(signum)
             _arm_deadline()
-            if on_signal is None or not on_signal():
-                task.cancel()
+            loop.call_soon_threadsafe(stop)
 
         def report(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
             if received:  # what an interrupted library left behind is no news
@@ -66,8 +74,7 @@ def run(
             loop.default_exception_handler(context)
 
         loop.set_exception_handler(report)
-        for signum in SIGNALS:
-            loop.add_signal_handler(signum, handle, signum)
+        previous = {signum: signal.signal(signum, handle) for signum in SIGNALS}
         try:
             return await main()
         except asyncio.CancelledError:
@@ -75,8 +82,8 @@ def run(
                 raise Interrupted(signal.Signals(received[0]).name) from None
             raise
         finally:
-            for signum in SIGNALS:
-                loop.remove_signal_handler(signum)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
     try:
         return asyncio.run(guarded())

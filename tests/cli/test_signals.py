@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from graphql_server.running import GRACE
 from graphql_server.simulator import kubeconfig_dict
 from tests.cli.commands import background
 from tests.conftest import free_port
@@ -88,3 +92,34 @@ def test_a_simulator_stops_cleanly(sig: int, tmp_path: Path) -> None:
         code, seconds = process.stop(sig, within=10)
     assert (code, seconds < 5) == (0, True), process.output()
     assert "Traceback" not in process.output()
+
+
+def test_a_command_stuck_in_synchronous_work_still_ends() -> None:
+    """The deadline does not wait for the event loop: a loop blocked in synchronous
+    work (a C call, a long computation) is ended :data:`running.GRACE` seconds after
+    the signal."""
+    script = (
+        "import time\n"
+        "from graphql_server.running import run\n"
+        "async def stuck():\n"
+        "    print('stuck', flush=True)\n"
+        "    time.sleep(60)\n"
+        "run(stuck)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "stuck"
+        started = time.monotonic()
+        child.send_signal(signal.SIGTERM)
+        code = child.wait(GRACE + 5)
+        elapsed = time.monotonic() - started
+    finally:
+        child.kill()
+        child.wait()
+    assert code == 130
+    assert GRACE - 1 < elapsed < GRACE + 2
+    assert child.stderr is not None
+    assert child.stderr.read().strip() == "graphql-server: interrupted"
