@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
-from graphql_server.simulator import kubeconfig_dict
+from graphql_server.simulator import SimulatedCluster, kubeconfig_dict
 from tests.cli.commands import background
 from tests.conftest import free_port
 
@@ -45,9 +47,22 @@ async def _tested(base: str, after: str | None, within: float) -> dict[str, Any]
         await asyncio.sleep(0.2)
 
 
-async def test_an_unreachable_cluster_is_reported_at_once(tmp_path: Path) -> None:
+@pytest.fixture
+async def locked() -> AsyncIterator[str]:
+    """A cluster that refuses every token but its own."""
+    cluster = SimulatedCluster("locked", seed=3, token="the-right-token")
+    cluster.seed_objects(10)
+    async with cluster.serving() as running:
+        yield running.url
+
+
+@pytest.mark.parametrize("reason", ["unreachable", "unauthorized"])
+async def test_an_unreachable_cluster_is_reported_at_once(
+    tmp_path: Path, reason: str, locked: str
+) -> None:
+    server = "https://127.0.0.1:1" if reason == "unreachable" else locked
     kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(json.dumps(kubeconfig_dict("https://127.0.0.1:1", "faraway")))
+    kubeconfig.write_text(json.dumps(kubeconfig_dict(server, "faraway", token="a-wrong-token")))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = ["serve", "--kubeconfig", str(kubeconfig), "--port", str(port)]
@@ -56,11 +71,11 @@ async def test_an_unreachable_cluster_is_reported_at_once(tmp_path: Path) -> Non
         s.wait_for("serving GraphQL at", within=30)
         first = await _tested(base, None, within=30 - (time.monotonic() - started))
         assert first["name"] == "faraway"
-        assert first["url"] == "https://127.0.0.1:1"
+        assert first["url"] == server
         assert first["lastTest"]["ok"] is False
         assert "cannot connect context 'faraway'" in first["lastTest"]["message"]
-        assert "127.0.0.1:1" in first["lastTest"]["message"]
-        assert first["lastTest"]["details"]["reason"] == "unreachable"
+        assert "a-wrong-token" not in json.dumps(first)
+        assert first["lastTest"]["details"]["reason"] == reason
         # Retried (with backoff): a newer attempt, and still one event-log entry.
         again = await _tested(base, first["lastTest"]["testedAt"], within=15)
         assert again["lastTest"]["ok"] is False
@@ -70,7 +85,7 @@ async def test_an_unreachable_cluster_is_reported_at_once(tmp_path: Path) -> Non
         ]
         assert len(failures) == 1, events
         assert failures[0]["severity"] == "WARNING"
-        assert "cannot connect 'faraway' at https://127.0.0.1:1" in failures[0]["message"]
+        assert f"cannot connect 'faraway' at {server}" in failures[0]["message"]
         async with (
             aiohttp.ClientSession() as session,
             session.get(f"{base}/readyz") as response,
@@ -81,7 +96,7 @@ async def test_an_unreachable_cluster_is_reported_at_once(tmp_path: Path) -> Non
         assert ready["unhealthy"] == ["faraway"]
         (source,) = ready["sources"]
         assert source["healthy"] is False
-        assert source["reason"] == "unreachable"
-        assert "127.0.0.1:1" in source["error"]
+        assert source["reason"] == reason
+        assert source["error"]
         assert source["triedAt"] >= source["since"]
         s.stop()
