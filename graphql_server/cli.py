@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from graphql_server import __version__
+from graphql_server.datadir import lock_if_used
 from graphql_server.errors import (
     BrokerUnavailable,
     ConfigurationError,
@@ -213,24 +214,10 @@ async def migrate(settings: Settings) -> None:
 
     url = settings.effective_database_url()
     await check_database(url)
-    with _data_dir_lock(settings, key_file=False):
+    with lock_if_used(settings, key_file=False):
         store = await Store.open(url, migrate=True)
         await store.close()
     log.info("migrations applied")
-
-
-def _data_dir_lock(settings: Settings, *, key_file: bool) -> contextlib.AbstractContextManager[Any]:
-    """The data directory's lock, when the command uses its database or key file."""
-    from graphql_server.datadir import DataDirLock
-
-    data_dir = settings.effective_data_dir()
-    in_data_dir = not settings.database_url or (
-        settings.database_url.startswith("sqlite://")
-        and Path(settings.database_url[len("sqlite://") :]).parent == data_dir
-    )
-    if in_data_dir or (key_file and not settings.secret_key):
-        return DataDirLock(data_dir)
-    return contextlib.nullcontext()
 
 
 async def rotate_key(settings: Settings, new_key: str | None) -> int:
@@ -244,7 +231,7 @@ async def rotate_key(settings: Settings, new_key: str | None) -> int:
     url = settings.effective_database_url()
     await check_database(url)
     from_file = not settings.secret_key
-    with _data_dir_lock(settings, key_file=True):
+    with lock_if_used(settings, key_file=True):
         old = secret_box_for(settings)
         if from_file:
             stage_key(settings, key)

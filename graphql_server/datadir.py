@@ -14,8 +14,10 @@ import errno
 import fcntl
 import os
 from pathlib import Path
+from typing import Any
 
 from graphql_server.errors import ConfigurationError
+from graphql_server.settings import Settings
 
 LOCK_FILE = "graphql-server.lock"
 
@@ -115,6 +117,19 @@ class DataDirLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def lock_if_used(settings: Settings, *, key_file: bool) -> contextlib.AbstractContextManager[Any]:
+    """The data directory's lock for a command that uses its SQLite database or, with
+    ``key_file``, its key file; nothing to hold otherwise (PostgreSQL and a given key)."""
+    data_dir = settings.effective_data_dir()
+    url = settings.effective_database_url()
+    in_data_dir = url.startswith("sqlite://") and (
+        Path(url[len("sqlite://") :]).absolute().parent == data_dir.absolute()
+    )
+    if in_data_dir or (key_file and not settings.secret_key):
+        return DataDirLock(data_dir)
+    return contextlib.nullcontext()
 
 
 def _read_pid(fd: int) -> int | None:
