@@ -179,3 +179,11 @@ async def test_unknown_event_filter_values_are_refused(
     assert error["extensions"]["code"] == "BAD_INPUT"
     assert "unknown" in error["message"]
     assert await _events(server.graphql, categories=["sync", "registration"]) == []
+
+
+async def test_unknown_connection_kinds_in_the_filter_are_refused(server: RunningServer) -> None:
+    (error,) = await errors(server.graphql, CONNECTIONS, {"filter": {"kinds": ["bogus"]}})
+    assert error["extensions"]["code"] == "BAD_INPUT"
+    assert "unknown connection kind 'bogus'" in error["message"]
+    found = await data(server.graphql, CONNECTIONS, {"filter": {"kinds": ["Prometheus"]}})
+    assert found["connections"]["edges"] == []

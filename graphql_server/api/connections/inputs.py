@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 
 from graphql_server.api.connections.event_log import Severity
 from graphql_server.api.enums import ConnectionStatus
+from graphql_server.connectivity import get_definition
 from graphql_server.errors import BadInput
 from graphql_server.events import LOG_CATEGORIES, LOG_SUBJECT_TYPES
 from graphql_server.services.metadata import matches, user_metadata
@@ -168,7 +169,7 @@ def connection_query(filter: ConnectionFilter | None) -> ConnectionQuery:
     if filter is None:
         return ConnectionQuery()
     return ConnectionQuery(
-        kinds=tuple(k.strip().lower() for k in _values("kinds", filter.kinds)),
+        kinds=tuple(get_definition(k).kind for k in _values("kinds", filter.kinds)),
         statuses=tuple(dict.fromkeys(s for s in filter.statuses or ())),
         environment_ids=_values("environmentIds", filter.environment_ids),
         search=_search(filter.search),
