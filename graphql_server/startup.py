@@ -81,8 +81,8 @@ async def check_settings(settings: Settings) -> None:
 
 async def _serve(settings: Settings, running: list[_Server]) -> None:
     await check_settings(settings)
-    with DataDirLock(settings.effective_data_dir()), bound(settings.host, settings.port) as sock:
-        port = int(sock.getsockname()[1])
+    with DataDirLock(settings.effective_data_dir()), bound(settings.host, settings.port) as socks:
+        port = int(socks[0].getsockname()[1])
         url = f"http://{display_host(settings.host)}:{port}/graphql"
         app = create_app(
             settings, broker=serve_broker(settings), components=serve_components(settings)
@@ -101,31 +101,40 @@ async def _serve(settings: Settings, running: list[_Server]) -> None:
         )
         async with app.router.lifespan_context(app):
             running.append(server)
-            await server.serve(sockets=[sock])
+            await server.serve(sockets=socks)
 
 
 @contextlib.contextmanager
-def bound(host: str, port: int) -> Iterator[socket.socket]:
-    """A listening TCP socket on ``host:port``, or a one-line refusal saying why not."""
+def bound(host: str, port: int) -> Iterator[list[socket.socket]]:
+    """Listening TCP sockets on every address of ``host`` (``localhost``: IPv4 and
+    IPv6), or a one-line refusal saying why not."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror as exc:
         raise ConfigurationError(
             f"cannot listen on {host}: {exc.strerror}; pass another --host"
         ) from None
-    family, kind, proto, _, address = infos[0]
-    sock = socket.socket(family, kind, proto)
+    sockets: list[socket.socket] = []
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(2048)
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            if sockets and port == 0:
+                address = (address[0], sockets[0].getsockname()[1], *address[2:])
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(2048)
     except OSError as exc:
-        sock.close()
+        for sock in sockets:
+            sock.close()
         raise ConfigurationError(_bind_failure(host, port, exc)) from None
     try:
-        yield sock
+        yield sockets
     finally:
-        sock.close()
+        for sock in sockets:
+            sock.close()
 
 
 def _bind_failure(host: str, port: int, exc: OSError) -> str:
