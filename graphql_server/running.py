@@ -74,7 +74,9 @@ def run(
             loop.default_exception_handler(context)
 
         loop.set_exception_handler(report)
-        previous = {signum: signal.signal(signum, handle) for signum in SIGNALS}
+        previous = {}
+        if threading.current_thread() is threading.main_thread():  # signals reach it only
+            previous = {signum: signal.signal(signum, handle) for signum in SIGNALS}
         try:
             return await main()
         except asyncio.CancelledError:
