@@ -1,5 +1,6 @@
-"""The ASGI application: GraphQL over HTTP and websockets, GraphiQL, health, readiness
-and Prometheus metrics (``graphql_server.metrics``, fed what the components yield).
+"""The ASGI application: GraphQL over HTTP and websockets, GraphiQL (also what ``/``
+leads to), the favicon, health, readiness and Prometheus metrics
+(``graphql_server.metrics``, fed what the components yield).
 
 The lifespan owns everything long-lived: the database, the broker, the shared
 subscription feeds and the background tasks (sync, demo cluster, generated components
@@ -24,7 +25,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -34,6 +35,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from graphql_server import __version__
 from graphql_server.api.auth import access_for, bearer, check_exposure, tokens_required
 from graphql_server.api.context import Context, Services
 from graphql_server.api.schema import build_schema
@@ -45,6 +47,7 @@ from graphql_server.api.transport.limits import (
     read_body,
     replaying,
 )
+from graphql_server.api.transport.media import GRAPHQL_RESPONSE, as_graphql_response, negotiate
 from graphql_server.api.transport.origins import RequestOrigins
 from graphql_server.api.transport.sharing import SharedStreams
 from graphql_server.api.transport.websockets import LegacyWSHandler, TransportWSHandler, admit
@@ -71,6 +74,10 @@ class Parts:
     def sync_stats(self) -> list[SyncStats]:
         return [] if self.sync is None else [self.sync.stats()]
 
+    def source_report(self) -> list[dict[str, object]]:
+        """Each cluster source's latest connection attempt (``/readyz``'s ``sources``)."""
+        return [] if self.sync is None else self.sync.source_report()
+
 
 # Extra parts of the process (sync, demo cluster) started after the store and broker;
 # each yields the sync service it runs, or None.
@@ -87,6 +94,19 @@ def _error_response(status: int, message: str, code: str, **headers: str) -> Res
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
     return Response(
         orjson.dumps(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def _recast(response: Response) -> Response:
+    """A JSON response as ``application/graphql-response+json`` (``api.transport.media``)."""
+    if response.media_type != "application/json":
+        return response  # GraphiQL's page, a stream
+    status, body = as_graphql_response(response.status_code, bytes(response.body))
+    headers = {
+        k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")
+    }
+    return Response(
+        body, status_code=status, media_type=f"{GRAPHQL_RESPONSE}; charset=utf-8", headers=headers
     )
 
 
@@ -165,25 +185,26 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 "UNAUTHENTICATED",
                 **{"www-authenticate": "Bearer"},
             )
-            await response(scope, receive, send)
-            return
-        try:
-            body = await read_body(receive, request.headers, self._settings.max_request_bytes)
-            request = Request(scope=scope, receive=replaying(body))
-            async with asyncio.timeout(self._settings.request_timeout):
-                response = await self.run(request)
-        except InputRefused as exc:
-            response = _error_response(exc.status, exc.message, "REQUEST_TOO_LARGE")
-        except TimeoutError:
-            response = _error_response(
-                504,
-                f"the request took longer than {self._settings.request_timeout:g} s",
-                "TIMEOUT",
-            )
-        except HTTPException as exc:
-            # Malformed requests get a GraphQL-shaped error, not a bare text body.
-            code = "REQUEST_TOO_LARGE" if exc.status_code == 413 else "BAD_INPUT"
-            response = _error_response(exc.status_code, exc.reason, code)
+        else:
+            try:
+                body = await read_body(receive, request.headers, self._settings.max_request_bytes)
+                request = Request(scope=scope, receive=replaying(body))
+                async with asyncio.timeout(self._settings.request_timeout):
+                    response = await self.run(request)
+            except InputRefused as exc:
+                response = _error_response(exc.status, exc.message, "REQUEST_TOO_LARGE")
+            except TimeoutError:
+                response = _error_response(
+                    504,
+                    f"the request took longer than {self._settings.request_timeout:g} s",
+                    "TIMEOUT",
+                )
+            except HTTPException as exc:
+                # Malformed requests get a GraphQL-shaped error, not a bare text body.
+                code = "REQUEST_TOO_LARGE" if exc.status_code == 413 else "BAD_INPUT"
+                response = _error_response(exc.status_code, exc.reason, code)
+        if negotiate(request.headers.get("accept")) == GRAPHQL_RESPONSE:
+            response = _recast(response)
         await response(scope, receive, send)
 
     def _refused(self, request: Request) -> bool:
@@ -260,8 +281,18 @@ def create_app(
             await bus.stop()
             await store.close()
 
+    favicon = (resources.files("graphql_server") / "static" / "favicon.svg").read_bytes()
+
+    async def icon(request: Request) -> Response:
+        return Response(
+            favicon, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"}
+        )
+
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/graphql", status_code=302)  # GraphiQL, until a console
+
     async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
+        return JSONResponse({"status": "ok", "version": __version__})
 
     async def readyz(request: Request) -> Response:
         current = state.get("services")
@@ -276,13 +307,18 @@ def create_app(
             return JSONResponse(
                 {"ready": False, "reason": f"{len(pending)} migrations pending"}, status_code=503
             )
-        return JSONResponse({"ready": True})
+        # Readiness is about the store; unreachable clusters are reported, not fatal.
+        sources = request.app.state.parts.source_report()
+        unhealthy = [s["name"] for s in sources if not s["healthy"]]
+        return JSONResponse({"ready": True, "sources": sources, "unhealthy": unhealthy})
 
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Mount("/static", StaticFiles(packages=[("graphql_server", "static")]), name="static"),
+            Route("/", home),
+            Route("/favicon.ico", icon),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

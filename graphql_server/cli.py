@@ -1,6 +1,10 @@
 """The ``graphql-server`` command: serve, agent, migrate, rotate-key, simulate, snapshot,
 import-models, export-schema.
 
+Every command ends with one of the exit codes of ``running``; an error it can name
+(configuration, environment) is one line on standard error, with its traceback only
+under ``--log-level DEBUG``.
+
 Settings are built here once, from flags and ``GRAPHQL_SERVER_*`` variables,
 and passed down explicitly.
 """
@@ -8,21 +12,34 @@ and passed down explicitly.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
+import errno
 import logging
-import signal
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
-from graphql_server import model_import
-from graphql_server.errors import GraphQLServerError
+from graphql_server import __version__, model_import
+from graphql_server.datadir import lock_if_used
+from graphql_server.errors import (
+    BrokerUnavailable,
+    ConfigurationError,
+    GraphQLServerError,
+    StoreUnavailable,
+)
 from graphql_server.logs import configure_logging
-from graphql_server.settings import Settings, describe, option_fields
+from graphql_server.running import (
+    EXIT_CONFIGURATION,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Interrupted,
+    run,
+)
+from graphql_server.settings import ENV_PREFIX, Settings, describe, option_fields
 from graphql_server.snapshot import command as snapshot_command
 
 log = logging.getLogger("graphql_server")
@@ -77,7 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="graphql-server",
         description="A live inventory of Kubernetes clusters, served over GraphQL.",
+        epilog="Exit codes: 0 done, 1 failed while running, 2 configuration or environment "
+        "(bad option, file, database, port, data directory in use), 130 interrupted.",
     )
+    parser.add_argument("--version", action="version", version=f"graphql-server {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="Run the GraphQL server (and the sync).")
     _add_settings(serve, SERVE_OPTIONS)
@@ -128,29 +148,65 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code is one of ``running.EXIT_*`` (see the README)."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "export-schema":
-            return export_schema(args.output)
-        if args.command == "simulate":
-            return simulate(args)
-        if args.command == "snapshot":
-            return snapshot_command.run(args)
-        settings = _settings(args)
-        configure_logging(settings.log_level, settings.log_format)
-        if args.command == "migrate":
-            asyncio.run(migrate(settings))
-            return 0
-        if args.command == "import-models":
-            return model_import.run(args, settings)
-        if args.command == "rotate-key":
-            return asyncio.run(rotate_key(settings, args.new_key))
-        if args.command == "agent":
-            return agent(settings)
-        return serve(settings)
+        return _dispatch(args)
+    except Interrupted:
+        print("graphql-server: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("graphql-server: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except GraphQLServerError as exc:
-        print(f"graphql-server: {exc.message}", file=sys.stderr)
-        return 2
+        _report(args, exc, exc.message)
+        return EXIT_CONFIGURATION if isinstance(exc, ENVIRONMENT_ERRORS) else EXIT_FAILURE
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _report(args, exc, f"{exc.strerror or exc}{where}")
+        return EXIT_CONFIGURATION
+    except Exception as exc:
+        _report(args, exc, f"unexpected error: {type(exc).__name__}: {exc}")
+        return EXIT_FAILURE
+
+
+ENVIRONMENT_ERRORS = (ConfigurationError, StoreUnavailable, BrokerUnavailable)
+"""Errors about what the command was given or found (exit code 2), not what it did."""
+
+
+def _report(args: argparse.Namespace, exc: BaseException, message: str) -> None:
+    """One line on standard error; the traceback too with ``--log-level DEBUG``."""
+    if _debugging(args):
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"graphql-server: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _debugging(args: argparse.Namespace) -> bool:
+    level = getattr(args, "log_level", None) or os.environ.get(ENV_PREFIX + "LOG_LEVEL", "")
+    return str(level).upper() == "DEBUG"
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "export-schema":
+        return export_schema(args.output)
+    if args.command == "simulate":
+        return simulate(args)
+    if args.command == "snapshot":
+        return snapshot_command.run(args)
+    settings = _settings(args)
+    configure_logging(settings.log_level, settings.log_format)
+    if args.command == "migrate":
+        run(lambda: migrate(settings))
+        return EXIT_OK
+    if args.command == "import-models":
+        return model_import.run(args, settings)
+    if args.command == "rotate-key":
+        return run(lambda: rotate_key(settings, args.new_key))
+    if args.command == "agent":
+        return agent(settings)
+    from graphql_server.startup import serve
+
+    return serve(settings)
 
 
 def export_schema(output: Path) -> int:
@@ -164,9 +220,13 @@ def export_schema(output: Path) -> int:
 
 async def migrate(settings: Settings) -> None:
     from graphql_server.store import Store
+    from graphql_server.store.preflight import check_database
 
-    store = await Store.open(settings.effective_database_url(), migrate=True)
-    await store.close()
+    url = settings.effective_database_url()
+    await check_database(url)
+    with lock_if_used(settings, key_file=False):
+        store = await Store.open(url, migrate=True)
+        await store.close()
     log.info("migrations applied")
 
 
@@ -175,17 +235,21 @@ async def rotate_key(settings: Settings, new_key: str | None) -> int:
     from graphql_server.crypto import SecretBox, encode_key, generate_key, key_id, parse_key
     from graphql_server.store import Store
     from graphql_server.store.identity import install_staged_key, secret_box_for, stage_key
+    from graphql_server.store.preflight import check_database
 
-    old = secret_box_for(settings)
     key = parse_key(new_key) if new_key else generate_key()
+    url = settings.effective_database_url()
+    await check_database(url)
     from_file = not settings.secret_key
-    if from_file:
-        stage_key(settings, key)
-    store = await Store.open(settings.effective_database_url(), secrets=old)
-    try:
-        count = await store.credentials.rotate(old, SecretBox(key))
-    finally:
-        await store.close()
+    with lock_if_used(settings, key_file=True):
+        old = secret_box_for(settings)
+        if from_file:
+            stage_key(settings, key)
+        store = await Store.open(url, secrets=old)
+        try:
+            count = await store.credentials.rotate(old, SecretBox(key))
+        finally:
+            await store.close()
     print(f"re-encrypted {count} credential(s) under key {key_id(key)}")
     if from_file:
         print(f"the new key is in {install_staged_key(settings)}")
@@ -196,55 +260,24 @@ async def rotate_key(settings: Settings, new_key: str | None) -> int:
     return 0
 
 
-def serve(settings: Settings) -> int:
-    from graphql_server.app import create_app
-    from graphql_server.components import serve_broker, serve_components
-
-    app = create_app(settings, broker=serve_broker(settings), components=serve_components(settings))
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        ws="websockets-sansio",
-        ws_max_size=settings.max_request_bytes,
-        lifespan="on",
-    )
-    server = uvicorn.Server(config)
-    url = f"http://{_display_host(settings.host)}:{settings.port}/graphql"
-    log.info("serving GraphQL at %s (open it in a browser for GraphiQL)", url)
-    server.run()
-    return 0
-
-
 def agent(settings: Settings) -> int:
     """Discovery alone: watch the clusters (under their leases), publish to NATS."""
     from graphql_server.components import agent_for
     from graphql_server.sync.scaleout.agent import run_agent
 
     running = agent_for(settings)
-
-    async def until_signalled() -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, task.cancel)
-        with contextlib.suppress(asyncio.CancelledError):
-            await run_agent(running)
-
-    asyncio.run(until_signalled())
-    return 0
+    with contextlib.suppress(Interrupted):  # a signal is how the agent stops
+        run(lambda: run_agent(running))
+    return EXIT_OK
 
 
 def simulate(args: argparse.Namespace) -> int:
     from graphql_server.simulator import run_simulator
 
     configure_logging(args.log_level, "text")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            run_simulator(
+    try:
+        run(
+            lambda: run_simulator(
                 host=args.host,
                 port=args.port,
                 objects=args.objects,
@@ -255,10 +288,13 @@ def simulate(args: argparse.Namespace) -> int:
                 token=args.token,
             )
         )
-    return 0
-
-
-def _display_host(host: str) -> str:
-    if host in ("0.0.0.0", "::"):
-        return "127.0.0.1"
-    return f"[{host}]" if ":" in host else host
+    except Interrupted:  # a signal is how the simulator stops
+        pass
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigurationError(
+            f"port {args.port} is already in use on {args.host}; "
+            "stop what uses it or pass another --port"
+        ) from exc
+    return EXIT_OK

@@ -16,7 +16,7 @@ from graphql_server.app import Component
 from graphql_server.broker import Broker
 from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.errors import ConfigurationError
-from graphql_server.kube.config import kubeconfig_contexts, running_in_cluster
+from graphql_server.kube.config import check_context, kubeconfig_contexts, running_in_cluster
 from graphql_server.settings import Settings
 from graphql_server.simulator import SimulatedCluster
 from graphql_server.store.identity import server_id_for
@@ -37,11 +37,10 @@ def cluster_sources(settings: Settings) -> list[ClusterSource]:
             return [ClusterSource(name="in-cluster")]
         return []
     contexts = kubeconfig_contexts(settings.kubeconfig)
-    names = {c.name for c in contexts}
+    names = [c.name for c in contexts]
     if settings.contexts:
-        unknown = sorted(set(settings.contexts) - names)
-        if unknown:
-            raise ConfigurationError(f"no context {', '.join(unknown)} in {settings.kubeconfig}")
+        for wanted in settings.contexts:
+            check_context(settings.kubeconfig, names, wanted)
         chosen = list(settings.contexts)
     else:
         chosen = [c.name for c in contexts if c.current][:1]

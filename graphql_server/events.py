@@ -18,6 +18,14 @@ CONNECTIONS_TOPIC = "connections"
 LOG_TOPIC = "log"
 COMMANDS_TOPIC = "commands"
 
+LOG_CATEGORIES = (
+    "registration", "status_change", "connectivity_test", "connection", "credential",
+    "environment", "discovery", "sync", "sync_error",
+)  # fmt: skip
+"""Every category of event log entries (what the ``events`` filter accepts)."""
+LOG_SUBJECT_TYPES = ("connection", "credential", "environment", "endpoint", "cluster")
+"""Every subject type of event log entries."""
+
 
 class ResourceEventType(StrEnum):
     ADDED = "ADDED"

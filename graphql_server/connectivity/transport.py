@@ -7,7 +7,9 @@ credential). It must not know about connection kinds or build results.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import socket
 import ssl
 import tempfile
@@ -43,20 +45,48 @@ class Reply:
     is_json: bool
 
 
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+
+
+def _is_host(host: str) -> bool:
+    """An IP address or a DNS name (labels of letters, digits, '-' and '_')."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        name = host.removesuffix(".")
+        return 0 < len(name) <= 253 and all(_HOST_LABEL.fullmatch(p) for p in name.split("."))
+    return True
+
+
 def normalize_url(url: str, *, default_protocol: str) -> str:
-    """Validate a base URL (adding ``default_protocol://`` when no scheme is given)."""
+    """Validate a base URL (adding ``default_protocol://`` when no scheme is given):
+    http or https, a host name or IP address, a port from 1 to 65535 if any."""
     text = url.strip()
+    if not text:
+        raise BadInput("the connection URL is empty", field="url")
+    if any(c.isspace() for c in text):
+        raise BadInput("the connection URL must not contain spaces", field="url")
     if "://" not in text:
         text = f"{default_protocol}://{text}"
     try:
         parts = urlsplit(text)
-        _ = parts.port
+        port = parts.port
     except ValueError:
-        raise BadInput("the connection URL is malformed", field="url") from None
+        raise BadInput(
+            "the connection URL is malformed (its port must be a number from 1 to 65535)",
+            field="url",
+        ) from None
     if parts.scheme not in {"http", "https"}:
         raise BadInput("the connection URL must use http or https", field="url")
     if not parts.hostname:
         raise BadInput("the connection URL has no host", field="url")
+    if not _is_host(parts.hostname):
+        raise BadInput(
+            f"the connection URL's host {parts.hostname!r} is not a host name or IP address",
+            field="url",
+        )
+    if port == 0:
+        raise BadInput("the connection URL's port must be from 1 to 65535", field="url")
     if parts.username is not None or parts.password is not None:
         raise BadInput(
             "the connection URL must not carry a user or password; use a credential", field="url"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from kubernetes_asyncio.client import Configuration
 from kubernetes_asyncio.config import (
     ConfigException,
@@ -34,8 +35,45 @@ class ContextInfo:
     current: bool
 
 
+def check_kubeconfig(path: Path) -> None:
+    """Refuse, in one line saying what to do, a kubeconfig that is missing or not YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigurationError(
+            f"the kubeconfig {path} does not exist; pass an existing file with --kubeconfig"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ConfigurationError(f"cannot read the kubeconfig {path}: {reason}") from None
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigurationError(
+            f"the kubeconfig {path} is not valid YAML ({problem}{where}); fix it or pass "
+            "another --kubeconfig"
+        ) from None
+    if not isinstance(document, dict) or not document.get("contexts"):
+        raise ConfigurationError(
+            f"the kubeconfig {path} has no contexts; pass a kubeconfig file with --kubeconfig"
+        )
+
+
+def check_context(path: Path, names: list[str], wanted: str | None) -> None:
+    """Refuse a context the file does not have, naming those it has."""
+    if wanted is not None and wanted not in names:
+        raise ConfigurationError(
+            f"the kubeconfig {path} has no context {wanted!r} (it has: {', '.join(names)}); "
+            "pass one of these with --context"
+        )
+
+
 def kubeconfig_contexts(path: Path) -> list[ContextInfo]:
     """Every context of a kubeconfig file."""
+    check_kubeconfig(path)
     try:
         contexts, current = list_kube_config_contexts(str(path))
     except (ConfigException, OSError, ValueError, TypeError) as exc:
@@ -57,6 +95,7 @@ def kubeconfig_contexts(path: Path) -> list[ContextInfo]:
 
 
 async def client_from_kubeconfig(path: Path, context: str | None = None) -> KubeClient:
+    check_context(path, [c.name for c in kubeconfig_contexts(path)], context)
     configuration = Configuration()
     try:
         await load_kube_config(

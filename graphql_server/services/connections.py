@@ -24,6 +24,7 @@ from graphql_server.connectivity.transport import normalize_url
 from graphql_server.errors import BadInput, ConnectivityFailed
 from graphql_server.events import COMMANDS_TOPIC, ClusterCommand
 from graphql_server.lifecycle import ConnectionStatus, SideEffect, Transition, plan_transition
+from graphql_server.services.metadata import applied, user_metadata
 from graphql_server.services.notices import Notices
 from graphql_server.services.probing import Secret, probe, probe_stored, test_summary
 from graphql_server.store.connections import Changes, ConnectionRecord
@@ -184,14 +185,19 @@ class ConnectionService(Notices):
         name: str | None = None,
         url: str | None = None,
         registration: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> ConnectionRecord:
-        """Rename a connection, move its URL or change its registration fields."""
+        """Rename a connection, move its URL, change its registration fields or set (null:
+        remove) user metadata keys."""
         record = await self.store.connections.require(connection_id)
         if record.status is ConnectionStatus.DELETED:
             raise BadInput("a deleted connection cannot change", field="id")
         merge: dict[str, Any] = {}
         if registration is not None:
             merge["registration"] = validate_registration(record.kind, registration)
+        replaced = None
+        if metadata is not None:
+            replaced = applied(record.metadata, user_metadata(metadata, removals=True))
         name = name.strip() if name is not None else None
         if name is not None and not 0 < len(name) <= 253:
             raise BadInput("a connection name must be 1 to 253 characters", field="name")
@@ -199,7 +205,7 @@ class ConnectionService(Notices):
             url = normalize_url(url, default_protocol=get_definition(record.kind).default_protocol)
         async with self.atomic():
             updated = await self.store.connections.update(
-                record.id, Changes(name=name, url=url, merge_metadata=merge)
+                record.id, Changes(name=name, url=url, metadata=replaced, merge_metadata=merge)
             )
             if updated != record:
                 await self.log_connection(

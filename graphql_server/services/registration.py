@@ -30,6 +30,7 @@ from graphql_server.errors import BadInput, ConnectivityFailed
 from graphql_server.lifecycle import ConnectionStatus, plan_transition
 from graphql_server.services.connections import ConnectionService
 from graphql_server.services.credentials import log_credential
+from graphql_server.services.metadata import user_metadata
 from graphql_server.services.probing import (
     Secret,
     probe,
@@ -66,6 +67,8 @@ class Registration:
     environment_ids: tuple[str, ...] = ()
     registration: dict[str, Any] | None = None
     require_connectivity: bool = False
+    metadata: dict[str, Any] | None = None
+    """User key-value pairs (``services.metadata``)."""
 
 
 @dataclass(slots=True)
@@ -193,6 +196,7 @@ async def register(actions: ConnectionService, form: Registration) -> list[Conne
     given = None
     if form.registration is not None:
         given = validate_registration(kind, form.registration)
+    labels = user_metadata(form.metadata) if form.metadata is not None else {}
     environments = await store.environments.require_many(list(form.environment_ids))
     secret, credential = await _credential(actions, kind, form)
     targets = await _targets(actions, kind, form, existing, secret)
@@ -208,12 +212,18 @@ async def register(actions: ConnectionService, form: Registration) -> list[Conne
     failed = [t for t in targets if t.result is not None and not t.result.ok]
     if form.require_connectivity and failed:
         messages = "; ".join(t.result.message for t in failed if t.result)
+        async with actions.atomic():
+            for target in failed:
+                await _log_refusal(actions, kind, target)
         raise ConnectivityFailed(f"registration refused: {messages}")
 
     async with actions.atomic():
         if credential is None and form.credential is not None and secret is not None:
+            name = form.credential.name or await store.credentials.free_name(
+                kind, f"{kind} {targets[0].name}"
+            )
             credential = await store.credentials.create(
-                name=form.credential.name or f"{kind} {targets[0].name}",
+                name=name,
                 kind=kind,
                 type=secret[0],
                 data=dict(secret[1]),
@@ -221,10 +231,45 @@ async def register(actions: ConnectionService, form: Registration) -> list[Conne
             await log_credential(actions, credential, "created")
         records = []
         for target in targets:
-            records.append(await _store(actions, kind, target, credential, target.registration))
+            records.append(
+                await _store(actions, kind, target, credential, target.registration, labels)
+            )
         for environment in environments:
-            await store.environments.assign(environment.id, [r.id for r in records])
+            if await store.environments.assign(environment.id, [r.id for r in records]):
+                names = ", ".join(repr(r.name) for r in records)
+                await actions.log(
+                    category="environment",
+                    subject_type="environment",
+                    subject_id=environment.id,
+                    subject_name=environment.name,
+                    message=f"added {names} to {environment.name!r} at registration",
+                    details={"connectionIds": [r.id for r in records]},
+                )
     return records
+
+
+async def _log_refusal(actions: ConnectionService, kind: str, target: Target) -> None:
+    """A registration that ``requireConnectivity`` refused: nothing stored, but logged."""
+    assert target.result is not None
+    message = (
+        f"registration of {kind} connection {target.name!r} refused: connectivity test "
+        f"failed: {target.result.message}"
+    )
+    if target.existing is not None:
+        await actions.log_connection(
+            target.existing, "registration", message, severity="warning",
+            details={"refused": True},
+        )  # fmt: skip
+        return
+    await actions.log(
+        category="registration",
+        subject_type="endpoint",
+        subject_id="",
+        subject_name=target.url[:253],
+        message=message,
+        severity="warning",
+        details={"refused": True, "kind": kind},
+    )
 
 
 async def _store(
@@ -233,10 +278,15 @@ async def _store(
     target: Target,
     credential: CredentialRecord | None,
     registration: dict[str, Any],
+    labels: dict[str, Any],
 ) -> ConnectionRecord:
     assert target.result is not None
     result = target.result
-    metadata: dict[str, Any] = {"registration": registration, "lastTest": test_summary(result)}
+    metadata: dict[str, Any] = {
+        **labels,
+        "registration": registration,
+        "lastTest": test_summary(result),
+    }
     if target.context:
         metadata["context"] = target.context
     definition = get_definition(kind)

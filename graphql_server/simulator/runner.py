@@ -36,8 +36,8 @@ async def run_simulator(
     """
     cluster = SimulatedCluster(name, seed=seed, token=token)
     summary = cluster.seed_objects(objects, seed)
-    logger.info("seeded %s with %d objects", name, summary["objects"])
     async with cluster.serving(host, port) as running:
+        logger.info("seeded %s with %d objects", name, summary["objects"])
         if kubeconfig_out is not None:
             path = running.write_kubeconfig(kubeconfig_out, context_name)
             logger.info("kubeconfig for %s written to %s", name, path)

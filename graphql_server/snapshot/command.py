@@ -10,12 +10,12 @@ otherwise). The summary table goes to stdout, or to stderr when the objects do.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
 from typing import IO, Any
 
+from graphql_server import running
 from graphql_server.errors import ConfigurationError
 from graphql_server.logs import configure_logging
 
@@ -108,7 +108,7 @@ def _snapshot(args: argparse.Namespace, output: IO[bytes], name: str, summary: I
         finally:
             await client.close()
 
-    result = asyncio.run(take())
+    result = running.run(take)
     summary.write(summary_table(result, name))
     summary.flush()
     return 1 if result.failed else 0

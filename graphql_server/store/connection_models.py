@@ -82,6 +82,7 @@ class Credential(Model):
 
     class Meta:
         table = "credentials"
+        unique_together = (("kind", "name"),)  # the index is migration 0006's
 
 
 class Environment(Model):

@@ -66,6 +66,8 @@ class ConnectionQuery:
     ids: tuple[str, ...] | None = None
     cluster_ids: tuple[str, ...] = ()
     credential_ids: tuple[str, ...] = ()
+    metadata: tuple[tuple[str, str], ...] = ()
+    """Key-value pairs the connection's metadata must all hold."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,16 @@ class ConnectionStore:
         if query.search:
             search = text(query.search, "search")
             rows = rows.filter(Q(name__icontains=search) | Q(url__icontains=search))
+        if query.metadata:
+            # JSON containment differs between dialects; a server's connections are few.
+            found = await rows.values_list("id", "metadata")
+            rows = rows.filter(
+                id__in=[
+                    str(row_id)
+                    for row_id, metadata in found
+                    if all((metadata or {}).get(k) == v for k, v in query.metadata)
+                ]
+            )
         return rows
 
     async def select(self, query: ConnectionQuery, limit: int = 1000) -> list[ConnectionRecord]:

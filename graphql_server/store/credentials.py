@@ -4,7 +4,8 @@ Owns validating credential data against its definition (``connectivity``), seali
 with :class:`crypto.SecretBox` bound to the credential id, and re-sealing every
 credential under a new key. The database holds the ciphertext, the names of the fields
 that are set and the values of the fields the definition does not mark secret (a server
-URL, a username); never a secret value. :class:`CredentialRecord` carries no secret;
+URL, a username); never a secret value. Names are unique per kind (a duplicate is a
+:class:`Conflict`). :class:`CredentialRecord` carries no secret;
 only :meth:`CredentialStore.secret` opens one, for a caller about to use it.
 """
 
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 from graphql_server.connectivity import get_definition, validate_secret
 from graphql_server.crypto import SecretBox
-from graphql_server.errors import BadInput, ConfigurationError, NotFound
+from graphql_server.errors import BadInput, ConfigurationError, Conflict, NotFound
 from graphql_server.store.connection_models import Credential
 from graphql_server.store.database import Database
 from graphql_server.store.values import json_text, text, usable, usable_all
@@ -62,6 +65,10 @@ def _name(name: str) -> str:
     return cleaned
 
 
+def _taken(kind: str, name: str) -> Conflict:
+    return Conflict(f"a {kind} credential named {name!r} exists", field="name")
+
+
 def _split(kind: str, credential_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
     secret = get_definition(kind).credential(credential_type).secret_fields
     return {name: value for name, value in data.items() if name not in secret}
@@ -89,16 +96,43 @@ class CredentialStore:
         definition = get_definition(kind)
         clean = validate_secret(definition.kind, type, data)
         credential_id = str(uuid.uuid4())
-        row = await Credential.create(
-            id=credential_id,
-            name=_name(name),
-            kind=definition.kind,
-            type=type,
-            sealed=self.box.encrypt(clean, credential_id=credential_id),
-            public=json_text(_split(definition.kind, type, clean), "data"),
-            fields_set=sorted(clean),
-        )
+        cleaned = _name(name)
+        await self._refuse_taken(definition.kind, cleaned)
+        try:
+            row = await Credential.create(
+                id=credential_id,
+                name=cleaned,
+                kind=definition.kind,
+                type=type,
+                sealed=self.box.encrypt(clean, credential_id=credential_id),
+                public=json_text(_split(definition.kind, type, clean), "data"),
+                fields_set=sorted(clean),
+            )
+        except IntegrityError:
+            raise _taken(definition.kind, cleaned) from None
         return _record(row)
+
+    async def free_name(self, kind: str, wanted: str) -> str:
+        """``wanted``, or ``wanted (2)``, ``wanted (3)``... whichever no credential of
+        ``kind`` has (for names the server makes up)."""
+        base = _name(wanted)[:240]
+        rows = await Credential.filter(kind=kind, name__startswith=base).values_list(
+            "name", flat=True
+        )
+        taken = {str(name) for name in rows}
+        if base not in taken:
+            return base
+        number = 2
+        while f"{base} ({number})" in taken:
+            number += 1
+        return f"{base} ({number})"
+
+    async def _refuse_taken(self, kind: str, name: str, but: str | None = None) -> None:
+        query = Credential.filter(kind=kind, name=name)
+        if but is not None:
+            query = query.exclude(id=but)
+        if await query.exists():
+            raise _taken(kind, name)
 
     async def update(
         self,
@@ -112,6 +146,7 @@ class CredentialStore:
         values: dict[str, Any] = {}
         if name is not None:
             values["name"] = _name(name)
+            await self._refuse_taken(row.kind, values["name"], but=row.id)
         if data is not None:
             merged = self.box.decrypt(row.sealed, credential_id=row.id)
             for key, value in data.items():
@@ -125,7 +160,10 @@ class CredentialStore:
             values["fields_set"] = sorted(clean)
         if values:
             values["updated_at"] = datetime.now(UTC)
-            await Credential.filter(id=row.id).update(**values)
+            try:
+                await Credential.filter(id=row.id).update(**values)
+            except IntegrityError:
+                raise _taken(row.kind, values["name"]) from None
             row = await self._row(credential_id)
         return _record(row)
 

@@ -8,8 +8,10 @@ used through asyncpg. Schema changes are tortoise migrations under
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -114,6 +116,8 @@ class Database:
         try:
             if path is not None:
                 _create_private(path)
+                # Before tortoise: a file it cannot journal leaves its connection lock held.
+                await asyncio.to_thread(_probe_sqlite, path)
             self._context = await Tortoise.init(config=config, _enable_global_fallback=True)
             if migrate:
                 async with migration_lock(self.url.url, self.url.dialect):
@@ -158,6 +162,27 @@ class Database:
     def _executor(self) -> MigrationExecutor:
         apps = tortoise_config(self.url)["apps"]
         return MigrationExecutor(self.connection(), apps)
+
+
+def _probe_sqlite(path: Path, timeout: float = 30.0) -> None:
+    """Open ``path`` in WAL mode and take the write lock once; raise ``OSError`` if not.
+
+    The WAL journal needs files next to the database: tortoise failing to create them
+    (a read-only directory) keeps its connection lock, and the next statement waits on
+    it forever. Checked first, the failure is an error instead of a hang.
+    """
+    try:
+        connection = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise OSError(f"cannot open the SQLite database {path}: {exc}") from exc
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise OSError(f"cannot write the SQLite database {path}: {exc}") from exc
+    finally:
+        connection.close()
 
 
 def _describe(exc: BaseException) -> str:

@@ -50,6 +50,9 @@ def source_context(source: ClusterSource) -> dict[str, str]:
     return context
 
 
+IDENTIFY_TIMEOUT = 15.0
+"""Seconds a cluster has to answer who it is before the attempt counts as failed."""
+
 # Builds the (not yet started) sync of a newly identified cluster.
 BuildSync = Callable[[ClusterSource, KubeClient, ClusterIdentity], Awaitable[WatchedCluster]]
 
@@ -68,7 +71,13 @@ async def connect_cluster(
     """
     client = await source.client()
     try:
-        identity = await identify(client)
+        try:
+            async with asyncio.timeout(IDENTIFY_TIMEOUT):
+                identity = await identify(client)
+        except TimeoutError as exc:
+            raise KubernetesError(
+                f"cannot reach {client.server}: no answer within {IDENTIFY_TIMEOUT:g} s"
+            ) from exc
     except BaseException:
         await client.close()
         raise

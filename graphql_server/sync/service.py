@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import Protocol
 
 from graphql_server.broker import Broker
+from graphql_server.errors import ConfigurationError, KubernetesError
 from graphql_server.kube.discovery import TypeFilter
 from graphql_server.kube.watching import WatchOptions
 from graphql_server.settings import Settings
@@ -137,9 +138,17 @@ class SyncService:
         await connect_retrying(self._connect_once, source)
 
     async def _connect_once(self, source: ClusterSource) -> str:
-        cluster_id = await self.supervisor.connect(source)
+        try:
+            cluster_id = await self.supervisor.connect(source)
+        except (KubernetesError, ConfigurationError) as exc:
+            await self.connections.on_unreachable(source, exc)
+            raise
         await self.connections.on_connected(source, cluster_id)
         return cluster_id
+
+    def source_report(self) -> list[dict[str, object]]:
+        """Each cluster source's latest connection attempt (for ``/readyz``)."""
+        return self.connections.health.report()
 
     def stats(self) -> SyncStats:
         """What the sync has done so far, as one snapshot (for metrics)."""

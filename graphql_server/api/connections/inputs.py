@@ -11,7 +11,10 @@ from strawberry.scalars import JSON
 
 from graphql_server.api.connections.event_log import Severity
 from graphql_server.api.enums import ConnectionStatus
+from graphql_server.connectivity import get_definition
 from graphql_server.errors import BadInput
+from graphql_server.events import LOG_CATEGORIES, LOG_SUBJECT_TYPES
+from graphql_server.services.metadata import matches, user_metadata
 from graphql_server.services.records import ConnectionQuery, ConnectionRecord, EventQuery
 
 MAX_VALUES = 500
@@ -26,6 +29,11 @@ class ConnectionFilter:
     search: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the name or URL."
     )
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description="Key-value pairs the connection's metadata must all hold "
+        '(e.g. {team: "infra"}).',
+    )
 
 
 @strawberry.input(description="Every field narrows; empty fields select everything.")
@@ -33,10 +41,11 @@ class EventFilter:
     severities: list[Severity] | None = None
     categories: list[str] | None = strawberry.field(
         default=None,
-        description="registration, status_change, connectivity_test, connection, "
-        "credential, environment, discovery, sync, sync_error",
+        description=", ".join(LOG_CATEGORIES) + " (others are refused with BAD_INPUT)",
     )
-    subject_types: list[str] | None = None
+    subject_types: list[str] | None = strawberry.field(
+        default=None, description=", ".join(LOG_SUBJECT_TYPES)
+    )
     subject_ids: list[strawberry.ID] | None = None
     actors: list[str] | None = None
     since: datetime | None = None
@@ -78,6 +87,11 @@ class RegisterConnectionInput:
         description="Fail with CONNECTIVITY_FAILED, storing nothing, when the test fails "
         "(by default the connection is stored as REGISTERED).",
     )
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description="Key-value pairs of your own (string values), shown in the "
+        "connection's metadata and usable in the connections filter.",
+    )
 
 
 @strawberry.input(description="Test a stored connection, or a kind plus URL and secret.")
@@ -95,6 +109,10 @@ class UpdateConnectionInput:
     name: str | None = None
     url: str | None = None
     registration: JSON | None = None
+    metadata: JSON | None = strawberry.field(
+        default=None,
+        description="User metadata keys to set (string values) or remove (null values).",
+    )
 
 
 @strawberry.input
@@ -127,6 +145,19 @@ def _values(name: str, values: list[Any] | None) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
+def _known(name: str, values: list[str] | None, known: tuple[str, ...]) -> tuple[str, ...]:
+    """``values``, each of which must be one of ``known``."""
+    given = _values(name, values)
+    unknown = [v for v in given if v not in known]
+    if unknown:
+        raise BadInput(
+            f"unknown {name} {', '.join(map(repr, unknown[:5]))}; expected any of "
+            f"{', '.join(known)}",
+            field=name,
+        )
+    return given
+
+
 def _search(text: str | None) -> str | None:
     cleaned = (text or "").strip() or None
     if cleaned is not None and len(cleaned) > MAX_SEARCH:
@@ -138,11 +169,18 @@ def connection_query(filter: ConnectionFilter | None) -> ConnectionQuery:
     if filter is None:
         return ConnectionQuery()
     return ConnectionQuery(
-        kinds=tuple(k.strip().lower() for k in _values("kinds", filter.kinds)),
+        kinds=tuple(get_definition(k).kind for k in _values("kinds", filter.kinds)),
         statuses=tuple(dict.fromkeys(s for s in filter.statuses or ())),
         environment_ids=_values("environmentIds", filter.environment_ids),
         search=_search(filter.search),
+        metadata=_metadata_filter(filter.metadata),
     )
+
+
+def _metadata_filter(value: object | None) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    return tuple(sorted(user_metadata(value, "filter.metadata").items()))
 
 
 def connection_matches(
@@ -154,6 +192,8 @@ def connection_matches(
     if query.statuses and record.status not in query.statuses:
         return False
     if query.environment_ids and not environment_ids & set(query.environment_ids):
+        return False
+    if query.metadata and not matches(record.metadata, query.metadata):
         return False
     if query.search:
         text = query.search.lower()
@@ -169,8 +209,8 @@ def event_query(filter: EventFilter | None) -> EventQuery:
         raise BadInput("since must be before until", field="since")
     return EventQuery(
         severities=tuple(s.value for s in filter.severities or ()),
-        categories=_values("categories", filter.categories),
-        subject_types=_values("subjectTypes", filter.subject_types),
+        categories=_known("categories", filter.categories, LOG_CATEGORIES),
+        subject_types=_known("subjectTypes", filter.subject_types, LOG_SUBJECT_TYPES),
         subject_ids=_values("subjectIds", filter.subject_ids),
         actors=_values("actors", filter.actors),
         since=since,

@@ -66,6 +66,7 @@ def _registration(form: RegisterConnectionInput) -> Registration:
         environment_ids=tuple(str(i) for i in form.environment_ids or ()),
         registration=_optional_object(form.registration, "registration"),
         require_connectivity=form.require_connectivity,
+        metadata=_optional_object(form.metadata, "metadata"),
     )
 
 
@@ -119,7 +120,9 @@ class LifecycleMutation:
         record = await service(info).transition(str(id), status)
         return await one(info, record)
 
-    @strawberry.mutation(description="Rename a connection, move its URL or change its fields.")
+    @strawberry.mutation(
+        description="Rename a connection, move its URL, change its fields or its user metadata."
+    )
     async def update_connection(
         self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
     ) -> Connection:
@@ -128,6 +131,7 @@ class LifecycleMutation:
             name=input.name,
             url=input.url,
             registration=_optional_object(input.registration, "registration"),
+            metadata=_optional_object(input.metadata, "metadata"),
         )
         return await one(info, updated)
 

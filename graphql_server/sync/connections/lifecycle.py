@@ -44,6 +44,7 @@ from graphql_server.sync.connections.monitoring import MonitoringDiscovery
 from graphql_server.sync.connections.notices import Notices
 from graphql_server.sync.connections.sources import ConnectionSource
 from graphql_server.sync.connections.sync_errors import SyncErrorLog
+from graphql_server.sync.health import SourceHealth
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import Supervisor
 from graphql_server.sync.writer import Writer
@@ -82,6 +83,7 @@ class ConnectionSync:
         self._lock = asyncio.Lock()
         self._connect_lock = asyncio.Lock()
         self.command_line = CommandLineClusters(store, self.notices, self.sources)
+        self.health = SourceHealth()
         self.sync_errors = SyncErrorLog(store, self.notices)
         self.monitoring = MonitoringDiscovery(
             store, broker, supervisor, tracker, self.notices, interval=monitoring_interval
@@ -109,10 +111,24 @@ class ConnectionSync:
             if record.identity not in given:  # the command line connects those itself
                 await self.reconcile(record.id)
 
+    async def on_unreachable(self, source: ClusterSource, exc: BaseException) -> None:
+        """A command-line source could not be connected: record it on its connection."""
+        news = self.health.failed(source.name, exc)
+        try:
+            await self.command_line.unreachable(source, exc, news)
+        except GraphQLServerError as error:
+            log.warning(
+                "cannot record the failure of %s: %s",
+                source.name,
+                error.message,
+                extra={"source": source.name},
+            )
+
     async def on_connected(self, source: ClusterSource, cluster_id: str) -> None:
         """A command-line source started syncing: record it on its connection."""
         if isinstance(source, ConnectionSource):
             return
+        self.health.succeeded(source.name)
         try:
             record = await self.command_line.connected(source, cluster_id)
             async with self._lock:
@@ -147,6 +163,7 @@ class ConnectionSync:
             running = self.connecting.pop(record.id, None)
             if running is not None:
                 await self.tasks.cancel(running)
+            self.health.forget(record.name)
             await self._release(record)
 
     async def _release(self, record: ConnectionRecord) -> None:
@@ -156,8 +173,8 @@ class ConnectionSync:
             return
         still_bound = cluster_id in self.bound.values()
         if cluster_id in self.supervisor.clusters and not still_bound:
-            await self.supervisor.disconnect(cluster_id)
-            await self.tracker.flush()
+            # Logged as soon as decided: a move back to CONNECTED made while the watches
+            # wind down must come after it in the log.
             await self.notices.log_connection(
                 record,
                 "sync",
@@ -165,6 +182,8 @@ class ConnectionSync:
                 "is kept and marked STOPPED",
                 details={"clusterId": cluster_id},
             )
+            await self.supervisor.disconnect(cluster_id)
+            await self.tracker.flush()
         if record.status is ConnectionStatus.DELETED:
             await self._purge(cluster_id, record)
 
@@ -236,6 +255,7 @@ class ConnectionSync:
                 await self._give_up(record, exc.message)
                 return
             except KubernetesError as exc:
+                self.health.failed(record.name, exc)
                 if exc.status in _FINAL_STATUSES:
                     await self._give_up(record, exc.message)
                     return
@@ -249,6 +269,7 @@ class ConnectionSync:
                     )
                 await backoff.sleep()
                 continue
+            self.health.succeeded(record.name)
             await self._connected(record.id, cluster_id)
             return
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
+from graphql_server import __version__
 from graphql_server.events import COMMANDS_TOPIC, ClusterCommand
 from tests.conftest import RunningServer
 from tests.helpers import data, post
@@ -106,7 +107,24 @@ async def test_graphiql_is_served_to_browsers(server: RunningServer) -> None:
 async def test_health_and_readiness(server: RunningServer) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{server.url}/healthz") as response:
-            assert (response.status, await response.text()) == (200, "ok")
+            assert response.status == 200
+            assert await response.json() == {"status": "ok", "version": __version__}
         async with session.get(f"{server.url}/readyz") as response:
             assert response.status == 200
-            assert await response.json() == {"ready": True}
+            assert await response.json() == {"ready": True, "sources": [], "unhealthy": []}
+
+
+async def test_the_root_leads_to_graphiql_and_there_is_a_favicon(server: RunningServer) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{server.url}/", allow_redirects=False) as response:
+            assert response.status == 302
+            assert response.headers["location"] == "/graphql"
+        async with session.get(f"{server.url}/", headers={"accept": "text/html"}) as response:
+            assert response.status == 200
+            page = await response.text()
+            assert "graphiql" in page.lower()
+            assert 'rel="icon" href="favicon.ico"' in page
+        async with session.get(f"{server.url}/favicon.ico") as response:
+            assert response.status == 200
+            assert response.headers["content-type"].startswith("image/svg+xml")
+            assert (await response.text()).startswith("<svg")

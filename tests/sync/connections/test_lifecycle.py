@@ -205,3 +205,32 @@ async def test_connected_connections_reconnect_after_a_restart(
 
 async def _cluster_known(url: str, connection_id: str) -> bool:
     return bool((await node(url, connection_id))["clusterId"])
+
+
+async def test_a_quick_reconnect_logs_the_stop_before_the_move_back(
+    sync_server: RunningServer, simulated: RunningSimulator
+) -> None:
+    url = sync_server.graphql
+    first = await register_token(url, simulated, "quick", SIM_TOKEN)
+    uid = simulated.cluster.uid
+
+    async def synced() -> bool:
+        return (await phases(url)).get(uid) == "SYNCED"
+
+    await eventually(synced, what="the cluster to be synced")
+    await data(url, TRANSITION, {"id": first, "status": "DISCONNECTED"})
+    await data(url, TRANSITION, {"id": first, "status": "CONNECTED"})
+
+    async def messages() -> list[str]:
+        log = await data(url, EVENTS, {"filter": {"subjectIds": [first]}, "first": 50})
+        return [e["node"]["message"] for e in reversed(log["events"]["edges"])]
+
+    async def resynced() -> list[str]:
+        found = await messages()
+        return found if sum(m.startswith("syncing cluster") for m in found) == 2 else []
+
+    found = await eventually(resynced, what="the connection to sync again")
+    stopped = next(i for i, m in enumerate(found) if "stopped syncing" in m)
+    back = next(i for i, m in enumerate(found) if "from DISCONNECTED to CONNECTED" in m)
+    assert stopped < back, found
+    assert (await node(url, first))["status"] == "CONNECTED"
