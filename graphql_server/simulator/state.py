@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from graphql_server.simulator import crds
+from graphql_server.simulator.admission import admit
 from graphql_server.simulator.catalogue import CRD_GROUP, ResourceType
 from graphql_server.simulator.core import CRD_KEY, ROOT_CA, StateCore
 from graphql_server.simulator.history import ADDED, MODIFIED
@@ -27,13 +28,14 @@ from graphql_server.simulator.objects import (
 )
 from graphql_server.simulator.patching import (
     APPLY_PATCH,
+    CUSTOM_PATCH_TYPES,
     JSON_PATCH,
     STRATEGIC_PATCH,
     PatchError,
     json_patch,
     merge_patch,
-    strategic_merge_patch,
 )
+from graphql_server.simulator.schemas import walking
 from graphql_server.simulator.selectors import FieldSelector, LabelSelector
 from graphql_server.simulator.status import (
     already_exists,
@@ -41,8 +43,10 @@ from graphql_server.simulator.status import (
     conflict,
     invalid,
     not_found,
+    unsupported_media_type,
 )
 from graphql_server.simulator.store import Entry
+from graphql_server.simulator.strategic import strategic_merge_patch
 
 __all__ = ["CRD_KEY", "ROOT_CA", "ClusterState"]
 
@@ -74,6 +78,7 @@ class ClusterState(StateCore):
             obj["spec"] = {"finalizers": ["kubernetes"]}
             obj["status"] = {"phase": "Active"}
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+        obj = admit(rtype, obj, self._crd_of(rtype))
         crd_types: list[ResourceType] | None = None
         if rtype.key == CRD_KEY:
             crd_types = self._check_crd(obj, None)
@@ -135,9 +140,12 @@ class ClusterState(StateCore):
             if content_type == JSON_PATCH:
                 result = json_patch(base, patch)
             elif content_type == STRATEGIC_PATCH:
+                node = walking.builtin_root(rtype.api_version, rtype.kind)
+                if node is None:
+                    raise unsupported_media_type(CUSTOM_PATCH_TYPES)
                 if not isinstance(patch, dict):
                     raise PatchError("a strategic merge patch must be an object", malformed=True)
-                result = strategic_merge_patch(base, patch)
+                result = strategic_merge_patch(base, patch, node)
             else:
                 if not isinstance(patch, dict):
                     raise PatchError("a merge patch must be an object", malformed=True)
@@ -187,6 +195,7 @@ class ClusterState(StateCore):
         causes = check_metadata_maps(meta)
         if causes:
             raise invalid(rtype.kind, current.name, rtype.group, causes)
+        obj = admit(rtype, obj, self._crd_of(rtype))
         if spec_part(obj) != spec_part(old):
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         if obj == old:
@@ -241,6 +250,11 @@ class ClusterState(StateCore):
         return deleted
 
     # -- CRDs ------------------------------------------------------------------------------
+
+    def _crd_of(self, rtype: ResourceType) -> dict[str, Any] | None:
+        """The CRD defining ``rtype``; None for built-in types."""
+        entry = self.stores[CRD_KEY].get("", rtype.key)
+        return None if entry is None else entry.obj
 
     def _check_crd(self, obj: dict[str, Any], current: Entry | None) -> list[ResourceType]:
         types = crds.crd_types(obj)

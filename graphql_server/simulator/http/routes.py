@@ -18,7 +18,9 @@ from aiohttp import web
 
 from graphql_server.simulator.catalogue import STATUS_VERBS, ResourceType
 from graphql_server.simulator.http import discovery
+from graphql_server.simulator.http.fields import check_fields
 from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.openapi import serve_openapi
 from graphql_server.simulator.http.streams import serve_watch
 from graphql_server.simulator.http.tables import table, wants_table
 from graphql_server.simulator.http.wire import (
@@ -116,6 +118,8 @@ class ApiRoutes:
             return json_response(
                 orjson.dumps(status_body(401, "Unauthorized", "Unauthorized")), 401
             )
+        if parts and parts[0] == "openapi":
+            return serve_openapi(self.cluster, request, parts)
         if not parts or parts[0] not in ("api", "apis"):
             raise path_not_found()
         if parts[0] == "api":
@@ -178,12 +182,13 @@ class ApiRoutes:
             return self._object(request, rtype, entry)
         dry_run = bool(query.get("dryRun"))
         if verb == "create":
-            entry = cluster.create(
-                rtype, target.namespace or "", await json_body(request), dry_run=dry_run
-            )
-            return self._object(request, rtype, entry, 201)
+            body = await json_body(request)
+            warnings = check_fields(cluster, request, rtype, body)
+            entry = cluster.create(rtype, target.namespace or "", body, dry_run=dry_run)
+            return self._object(request, rtype, entry, 201, warnings)
         if verb == "update":
             body = await json_body(request)
+            warnings = check_fields(cluster, request, rtype, body)
             entry = cluster.replace(
                 rtype,
                 target.namespace or "",
@@ -192,7 +197,7 @@ class ApiRoutes:
                 subresource=target.subresource,
                 dry_run=dry_run,
             )
-            return self._object(request, rtype, entry)
+            return self._object(request, rtype, entry, 200, warnings)
         if verb == "patch":
             return await self._patch(request, target, dry_run)
         if verb == "delete":
@@ -202,12 +207,19 @@ class ApiRoutes:
         return self._list_body(rtype, deleted, cluster.rv, None, None)
 
     def _object(
-        self, request: web.Request, rtype: ResourceType, entry: Entry, status: int = 200
+        self,
+        request: web.Request,
+        rtype: ResourceType,
+        entry: Entry,
+        status: int = 200,
+        warnings: list[str] | None = None,
     ) -> web.Response:
+        headers = {"Warning": ", ".join(warnings)} if warnings else None
         if wants_table(request.headers.get("Accept", "")):
             doc = table(rtype, [entry], entry.rv, request.query.get("includeObject", "Metadata"))
-            return json_response(orjson.dumps(doc), status)
-        return json_response(entry.raw_as(rtype.api_version, rtype.storage_api_version), status)
+            return json_response(orjson.dumps(doc), status, headers)
+        body = entry.raw_as(rtype.api_version, rtype.storage_api_version)
+        return json_response(body, status, headers)
 
     async def _patch(self, request: web.Request, target: Target, dry_run: bool) -> web.Response:
         content_type = request.content_type
@@ -226,6 +238,7 @@ class ApiRoutes:
             what = "apply patches are accepted as JSON only" if content_type == APPLY_PATCH else ""
             raise bad_request(f"error decoding patch: {exc} {what}".strip()) from exc
         rtype = target.rtype
+        warnings = check_fields(self.cluster, request, rtype, patch, content_type)
         entry = self.cluster.patch(
             rtype,
             target.namespace or "",
@@ -235,7 +248,7 @@ class ApiRoutes:
             subresource=target.subresource,
             dry_run=dry_run,
         )
-        return self._object(request, rtype, entry)
+        return self._object(request, rtype, entry, 200, warnings)
 
     async def _delete(self, request: web.Request, target: Target, dry_run: bool) -> web.Response:
         options: dict[str, Any] = {}

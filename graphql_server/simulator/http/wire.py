@@ -20,7 +20,7 @@ from graphql_server.simulator.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from graphql_server.simulator.status import ApiError, bad_request
+from graphql_server.simulator.status import ApiError, bad_request, unsupported_media_type
 
 JSON = "application/json"
 _TRUE = ("true", "1", "yes", "t")
@@ -52,6 +52,8 @@ def query_int(query: Any, name: str) -> int | None:
 
 async def json_body(request: web.Request) -> Any:
     raw = await request.read()
+    if request.content_type == "application/vnd.kubernetes.protobuf":
+        raise unsupported_media_type(("application/json", "application/yaml"))
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

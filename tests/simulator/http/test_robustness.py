@@ -283,6 +283,9 @@ async def test_random_requests_never_fail_the_server(sim: Sim) -> None:
         async with session.get(sim.running.url + "/readyz") as ready:
             assert await ready.text() == "ok"
         async with session.get(sim.running.url + "/openapi/v2") as openapi:
-            assert openapi.status == 404
+            assert openapi.status == 200
+            assert (await openapi.json())["swagger"] == "2.0"
+        async with session.get(sim.running.url + "/openapi/v9") as unknown:
+            assert unknown.status == 404
         async with session.get(sim.running.url + "/api/v1/namespaces/kube-system") as system:
             assert system.status == 200
