@@ -2,7 +2,8 @@
 
 Owns finding the schema of a served type (the built-in catalogue, or the CRD's
 ``openAPIV3Schema`` for the served version) and checking a new object against it the
-way the apiserver does: built-in kinds must carry their required fields; custom
+way the apiserver does: built-in kinds get their defaults and must carry their required
+fields; custom
 resources lose the fields their schema does not declare (pruning) and must satisfy it
 (422 with one cause per field path).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql_server.simulator.catalogue import ResourceType
+from graphql_server.simulator.defaults import apply_defaults
 from graphql_server.simulator.schemas import builtin, documents, validation, walking
 from graphql_server.simulator.status import invalid
 
@@ -48,6 +50,7 @@ def admit(rtype: ResourceType, obj: dict[str, Any], crd: dict[str, Any] | None) 
         return obj
     name = str(obj["metadata"].get("name") or "")
     if crd is None:
+        apply_defaults(rtype.kind, obj)
         missing = [
             path for path in walking.missing_required(node, obj) if not path.startswith("metadata")
         ]

@@ -13,6 +13,7 @@ import orjson
 from aiohttp import web
 
 from graphql_server.simulator.catalogue import ResourceType
+from graphql_server.simulator.http.protobuf import PROTOBUF, decode_body
 from graphql_server.simulator.selectors import (
     FieldSelector,
     LabelSelector,
@@ -20,7 +21,7 @@ from graphql_server.simulator.selectors import (
     parse_field_selector,
     parse_label_selector,
 )
-from graphql_server.simulator.status import ApiError, bad_request, unsupported_media_type
+from graphql_server.simulator.status import ApiError, bad_request
 
 JSON = "application/json"
 _TRUE = ("true", "1", "yes", "t")
@@ -52,8 +53,8 @@ def query_int(query: Any, name: str) -> int | None:
 
 async def json_body(request: web.Request) -> Any:
     raw = await request.read()
-    if request.content_type == "application/vnd.kubernetes.protobuf":
-        raise unsupported_media_type(("application/json", "application/yaml"))
+    if request.content_type == PROTOBUF:
+        return decode_body(raw)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -42,9 +42,17 @@ async def test_apply_multi_document_then_changed_version(kubectl: Kubectl) -> No
         {"name": "MODE", "value": "prod"},
         {"name": "LEVEL", "value": "debug"},
     ]
-    assert by_name["app"]["ports"] == [{"containerPort": 80}]
-    assert by_name["sidecar"] == {"name": "sidecar", "image": "busybox:1.36",
-                                  "args": ["sleep", "infinity"]}  # fmt: skip
+    # Ports default their protocol; containers their pull policy and termination log.
+    assert by_name["app"]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+    assert by_name["sidecar"] == {
+        "name": "sidecar",
+        "image": "busybox:1.36",
+        "args": ["sleep", "infinity"],
+        "imagePullPolicy": "IfNotPresent",
+        "resources": {},
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
+    }
     assert deploy["metadata"]["generation"] == 2
     # Dropping the sidecar from the manifest deletes it (it was applied before).
     without = SECOND[: SECOND.index("      - name: sidecar")]
@@ -98,7 +106,7 @@ async def test_set_image_and_patch_flavours(kubectl: Kubectl) -> None:
     await kubectl.ok("patch", "deploy/web", *NS, "-p", orjson.dumps(patch).decode())
     by_name = containers(await kubectl.json("get", "deploy/web", *NS))
     assert [e["name"] for e in by_name["app"]["env"]] == ["MODE", "EXTRA"]
-    assert by_name["app"]["ports"] == [{"containerPort": 80}]
+    assert by_name["app"]["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
     assert "sidecar" in by_name
     # $patch: delete removes one element by its merge key.
     patch = {"spec": {"template": {"spec": {"containers": [
@@ -110,9 +118,10 @@ async def test_set_image_and_patch_flavours(kubectl: Kubectl) -> None:
     await kubectl.ok(
         "patch", "deploy/web", *NS, "--type", "merge", "-p", orjson.dumps(patch).decode()
     )
-    assert containers(await kubectl.json("get", "deploy/web", *NS)) == {
-        "only": {"name": "only", "image": "x"}
-    }
+    only = containers(await kubectl.json("get", "deploy/web", *NS))
+    assert list(only) == ["only"]
+    assert only["only"]["image"] == "x"
+    assert only["only"]["imagePullPolicy"] == "Always"  # untagged image
     # A JSON patch addresses by index.
     ops = [{"op": "replace", "path": "/spec/replicas", "value": 4}]
     await kubectl.ok("patch", "deploy/web", *NS, "--type", "json", "-p", orjson.dumps(ops).decode())
