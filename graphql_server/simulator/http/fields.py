@@ -13,19 +13,14 @@ from typing import Any
 from aiohttp import web
 
 from graphql_server.simulator.admission import kind_schema
-from graphql_server.simulator.catalogue import CRD_GROUP, CRD_PLURAL, ResourceType
+from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.wire import crd_of
 from graphql_server.simulator.patching import JSON_PATCH
 from graphql_server.simulator.schemas.walking import unknown_fields
 from graphql_server.simulator.status import ApiError, bad_request
 
 _MODES = ("Strict", "Warn", "Ignore")
-
-
-def _crd(cluster: ClusterModel, rtype: ResourceType) -> dict[str, Any] | None:
-    store = cluster.store(cluster.resolve(CRD_GROUP, "v1", CRD_PLURAL))
-    entry = store.get("", rtype.key)
-    return None if entry is None else entry.obj
 
 
 def _without_directives(value: Any) -> Any:
@@ -51,7 +46,7 @@ def check_fields(
         )
     if mode == "Ignore" or patch_type == JSON_PATCH:
         return []
-    node = kind_schema(rtype, _crd(cluster, rtype))
+    node = kind_schema(rtype, crd_of(cluster, rtype))
     if node is None:
         return []
     unknown = list(unknown_fields(node, _without_directives(body)))

@@ -2,7 +2,7 @@
 
 kubectl 1.32+ sends the objects its ``create`` generators build (namespaces,
 configmaps, secrets, deployments, services, service accounts, jobs, cronjobs, RBAC
-roles and bindings) as protobuf, as it may
+roles and bindings) and the self-subject reviews of ``kubectl auth`` as protobuf, as it may
 with any real apiserver. Owns decoding the ``k8s\\x00`` envelope (a
 ``runtime.Unknown``: type meta plus the raw message) and those kinds' messages into the
 JSON form the rest of the simulator handles, following the field numbers of the
@@ -109,6 +109,19 @@ MESSAGES: dict[str, _F] = {
     },
     "Subject": {1: ("kind", "s"), 2: ("apiGroup", "s"), 3: ("name", "s"), 4: ("namespace", "s")},
     "RoleRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
+    "AccessReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "AccessReviewSpec")},
+    "AccessReviewSpec": {
+        1: ("resourceAttributes", "ResourceAttributes"),
+        2: ("nonResourceAttributes", "NonResourceAttributes"),
+    },
+    "ResourceAttributes": {
+        1: ("namespace", "s"), 2: ("verb", "s"), 3: ("group", "s"), 4: ("version", "s"),
+        5: ("resource", "s"), 6: ("subresource", "s"), 7: ("name", "s"),
+    },
+    "NonResourceAttributes": {1: ("path", "s"), 2: ("verb", "s")},
+    "RulesReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "RulesReviewSpec")},
+    "RulesReviewSpec": {1: ("namespace", "s")},
+    "SubjectReview": {1: ("metadata", "ObjectMeta")},
 }  # fmt: skip
 
 # The kinds whose protobuf bodies are understood, by apiVersion/kind.
@@ -125,6 +138,10 @@ KINDS = {
     "rbac.authorization.k8s.io/v1/ClusterRole": "Role",
     "rbac.authorization.k8s.io/v1/RoleBinding": "RoleBinding",
     "rbac.authorization.k8s.io/v1/ClusterRoleBinding": "RoleBinding",
+    "authorization.k8s.io/v1/SelfSubjectAccessReview": "AccessReview",
+    "authorization.k8s.io/v1/SelfSubjectRulesReview": "RulesReview",
+    "authentication.k8s.io/v1/SelfSubjectReview": "SubjectReview",
+    "authentication.k8s.io/v1beta1/SelfSubjectReview": "SubjectReview",
 }
 
 

@@ -21,9 +21,12 @@ from graphql_server.simulator.http import discovery
 from graphql_server.simulator.http.fields import check_fields
 from graphql_server.simulator.http.model import ClusterModel
 from graphql_server.simulator.http.openapi import serve_openapi
+from graphql_server.simulator.http.reviews import REVIEWS, serve_review
+from graphql_server.simulator.http.scale import serve_scale
 from graphql_server.simulator.http.streams import serve_watch
 from graphql_server.simulator.http.tables import table, wants_table
 from graphql_server.simulator.http.wire import (
+    crd_of,
     error_response,
     flag,
     json_body,
@@ -32,6 +35,7 @@ from graphql_server.simulator.http.wire import (
     selectors,
 )
 from graphql_server.simulator.patching import APPLY_PATCH, PATCH_TYPES
+from graphql_server.simulator.scaling import scale_paths
 from graphql_server.simulator.status import (
     ApiError,
     bad_request,
@@ -44,6 +48,7 @@ from graphql_server.simulator.store import Entry
 logger = logging.getLogger(__name__)
 
 _HEALTH = ("healthz", "readyz", "livez")
+REVIEW_PATHS = {(group, plural) for group, _, plural, _ in REVIEWS}
 
 
 @dataclass(slots=True)
@@ -55,6 +60,12 @@ class Target:
     name: str | None
     subresource: str
     legacy_watch: bool
+
+
+def _has_subresource(cluster: ClusterModel, rtype: ResourceType, subresource: str) -> bool:
+    if subresource == "status":
+        return rtype.has_status
+    return subresource == "scale" and scale_paths(rtype, crd_of(cluster, rtype)) is not None
 
 
 def resolve_target(cluster: ClusterModel, group: str, version: str, rest: list[str]) -> Target:
@@ -73,7 +84,7 @@ def resolve_target(cluster: ClusterModel, group: str, version: str, rest: list[s
     rtype = cluster.resolve(group, version, rest[0])
     name = rest[1] if len(rest) > 1 else None
     subresource = rest[2] if len(rest) > 2 else ""
-    if name == "" or (subresource and (subresource != "status" or not rtype.has_status)):
+    if name == "" or (subresource and not _has_subresource(cluster, rtype, subresource)):
         raise path_not_found()
     if rtype.namespaced and namespace is None and name is not None:
         raise path_not_found()
@@ -135,6 +146,8 @@ class ApiRoutes:
             group, version, rest = parts[1], parts[2], parts[3:]
         if not rest:
             return self._discovery(request, discovery.resource_list(self.cluster, group, version))
+        if len(rest) == 1 and (group, rest[0]) in REVIEW_PATHS:
+            return await serve_review(self.cluster, request, group, version, rest[0])
         target = resolve_target(self.cluster, group, version, rest)
         return await self._resource(request, target)
 
@@ -173,6 +186,10 @@ class ApiRoutes:
         if delay:
             await asyncio.sleep(delay)
         cluster.faults.check(rtype.key, rtype.group, rtype.plural, verb, target.namespace or "")
+        if target.subresource == "scale":
+            return await serve_scale(
+                cluster, request, rtype, target.namespace or "", target.name or "", verb
+            )
         if verb == "watch":
             return await serve_watch(cluster, request, rtype, target.namespace, target.name)
         if verb == "list":
@@ -216,7 +233,8 @@ class ApiRoutes:
     ) -> web.Response:
         headers = {"Warning": ", ".join(warnings)} if warnings else None
         if wants_table(request.headers.get("Accept", "")):
-            doc = table(rtype, [entry], entry.rv, request.query.get("includeObject", "Metadata"))
+            include = request.query.get("includeObject", "Metadata")
+            doc = table(rtype, [entry], entry.rv, include, crd_of(self.cluster, rtype))
             return json_response(orjson.dumps(doc), status, headers)
         body = entry.raw_as(rtype.api_version, rtype.storage_api_version)
         return json_response(body, status, headers)
@@ -289,7 +307,7 @@ class ApiRoutes:
         page = self.cluster.list_page(rtype, target.namespace, labels, fields, limit, token)
         if wants_table(request.headers.get("Accept", "")):
             include = request.query.get("includeObject", "Metadata")
-            doc = table(rtype, page.entries, page.rv, include)
+            doc = table(rtype, page.entries, page.rv, include, crd_of(self.cluster, rtype))
             if page.continue_token:
                 doc["metadata"]["continue"] = page.continue_token
             return json_response(orjson.dumps(doc))

@@ -12,7 +12,8 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from graphql_server.simulator.catalogue import ResourceType
+from graphql_server.simulator.catalogue import CRD_GROUP, CRD_PLURAL, ResourceType
+from graphql_server.simulator.http.model import ClusterModel
 from graphql_server.simulator.http.protobuf import PROTOBUF, decode_body
 from graphql_server.simulator.selectors import (
     FieldSelector,
@@ -62,6 +63,12 @@ async def json_body(request: web.Request) -> Any:
             "the request body could not be decoded: couldn't get version/kind; "
             f"json parse error: {exc}"
         ) from exc
+
+
+def crd_of(cluster: ClusterModel, rtype: ResourceType) -> dict[str, Any] | None:
+    """The CRD defining ``rtype``; None for built-in types."""
+    entry = cluster.store(cluster.resolve(CRD_GROUP, "v1", CRD_PLURAL)).get("", rtype.key)
+    return None if entry is None else entry.obj
 
 
 def selectors(

@@ -70,6 +70,9 @@ class Kubectl:
     async def json(self, *args: str) -> Any:
         return orjson.loads(await self.ok(*args, "-o", "json"))
 
+    async def raw(self, path: str) -> Any:
+        return orjson.loads(await self.ok("get", "--raw", path))
+
 
 @pytest.fixture(params=VERSIONS, ids=[f"kubectl-{v}" for v in VERSIONS])
 async def kubectl(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Kubectl]:
