@@ -8,12 +8,14 @@ that decide whether a CustomResourceDefinition may be served. Failures raise
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import orjson
 
 from graphql_server.simulator import crds
-from graphql_server.simulator.admission import admit
+from graphql_server.simulator.admission import admit, kind_schema
+from graphql_server.simulator.applying import applied_managers, apply_config, record_update
 from graphql_server.simulator.catalogue import CRD_GROUP, ResourceType
 from graphql_server.simulator.core import CRD_KEY, ROOT_CA, StateCore
 from graphql_server.simulator.history import ADDED, MODIFIED
@@ -55,11 +57,20 @@ class ClusterState(StateCore):
     """A cluster's state with the apiserver's admission rules on every write."""
 
     def create(
-        self, rtype: ResourceType, namespace: str, body: Any, *, dry_run: bool = False
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        body: Any,
+        *,
+        dry_run: bool = False,
+        field_manager: str = "",
+        applied: bool = False,
     ) -> Entry:
+        """Create an object; ``applied`` when it comes from a server-side apply."""
+        config = copy.deepcopy(body) if applied else None
         obj = check_body(rtype, body, namespace, self._api_versions(rtype))
         meta = obj["metadata"]
-        for field in SERVER_FIELDS:
+        for field in (*SERVER_FIELDS, "managedFields"):
             meta.pop(field, None)
         name = meta.get("name")
         if not name and isinstance(meta.get("generateName"), str) and meta["generateName"]:
@@ -78,7 +89,16 @@ class ClusterState(StateCore):
             obj["spec"] = {"finalizers": ["kubernetes"]}
             obj["status"] = {"phase": "Active"}
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
-        obj = admit(rtype, obj, self._crd_of(rtype))
+        crd = self._crd_of(rtype)
+        obj = admit(rtype, obj, crd)
+        if field_manager:
+            node = kind_schema(rtype, crd) or walking.Node({}, {})
+            version = rtype.api_version
+            obj["metadata"]["managedFields"] = (
+                applied_managers(config, node, field_manager, version)
+                if isinstance(config, dict)
+                else record_update(None, obj, node, field_manager, version)
+            )
         crd_types: list[ResourceType] | None = None
         if rtype.key == CRD_KEY:
             crd_types = self._check_crd(obj, None)
@@ -102,6 +122,7 @@ class ClusterState(StateCore):
         *,
         subresource: str = "",
         dry_run: bool = False,
+        field_manager: str = "",
     ) -> Entry:
         current = self.get(rtype, namespace, name)
         obj = check_body(rtype, body, current.namespace, self._api_versions(rtype))
@@ -113,7 +134,7 @@ class ClusterState(StateCore):
         wanted_rv = obj["metadata"].get("resourceVersion")
         if wanted_rv not in (None, "") and wanted_rv != str(current.rv):
             raise conflict(rtype.group, rtype.plural, name)
-        return self._update(rtype, current, obj, subresource, dry_run)
+        return self._update(rtype, current, obj, subresource, dry_run, field_manager)
 
     def patch(
         self,
@@ -125,7 +146,10 @@ class ClusterState(StateCore):
         *,
         subresource: str = "",
         dry_run: bool = False,
+        field_manager: str = "",
+        force: bool = False,
     ) -> Entry:
+        """Patch an object; an apply patch is a server-side apply by ``field_manager``."""
         store = self.stores[rtype.key]
         current = store.get(namespace if rtype.namespaced else "", name)
         if current is None:
@@ -133,19 +157,40 @@ class ClusterState(StateCore):
                 body = patch if isinstance(patch, dict) else {}
                 if isinstance(body.get("metadata"), dict):
                     body = {**body, "metadata": {**body["metadata"], "name": name}}
-                return self.create(rtype, namespace, body, dry_run=dry_run)
+                return self.create(
+                    rtype,
+                    namespace,
+                    body,
+                    dry_run=dry_run,
+                    field_manager=field_manager,
+                    applied=True,
+                )
             raise not_found(rtype.group, rtype.plural, name)
+        if content_type == APPLY_PATCH and not field_manager:
+            raise invalid(
+                "PatchOptions",
+                "",
+                "meta.k8s.io",
+                [("fieldManager", "Required value: is required for apply patch")],
+            )
         base = orjson.loads(current.raw)
+        managed: list[dict[str, Any]] | None = None
         try:
-            if content_type == JSON_PATCH:
+            if content_type == APPLY_PATCH:
+                if not isinstance(patch, dict):
+                    raise PatchError("an apply patch must be an object", malformed=True)
+                schema = kind_schema(rtype, self._crd_of(rtype)) or walking.Node({}, {})
+                result = apply_config(base, patch, schema, field_manager, rtype.api_version, force)
+                managed = result["metadata"]["managedFields"]
+            elif content_type == JSON_PATCH:
                 result = json_patch(base, patch)
             elif content_type == STRATEGIC_PATCH:
-                node = walking.builtin_root(rtype.api_version, rtype.kind)
-                if node is None:
+                builtin = walking.builtin_root(rtype.api_version, rtype.kind)
+                if builtin is None:
                     raise unsupported_media_type(CUSTOM_PATCH_TYPES)
                 if not isinstance(patch, dict):
                     raise PatchError("a strategic merge patch must be an object", malformed=True)
-                result = strategic_merge_patch(base, patch, node)
+                result = strategic_merge_patch(base, patch, builtin)
             else:
                 if not isinstance(patch, dict):
                     raise PatchError("a merge patch must be an object", malformed=True)
@@ -162,7 +207,7 @@ class ClusterState(StateCore):
         if meta.get("resourceVersion") not in (None, str(current.rv)):
             raise conflict(rtype.group, rtype.plural, name)
         obj = check_body(rtype, result, current.namespace, self._api_versions(rtype))
-        return self._update(rtype, current, obj, subresource, dry_run)
+        return self._update(rtype, current, obj, subresource, dry_run, field_manager, managed)
 
     def _update(
         self,
@@ -171,6 +216,8 @@ class ClusterState(StateCore):
         obj: dict[str, Any],
         subresource: str,
         dry_run: bool,
+        field_manager: str = "",
+        managed: list[dict[str, Any]] | None = None,
     ) -> Entry:
         old = current.obj
         old_meta = old["metadata"]
@@ -195,7 +242,19 @@ class ClusterState(StateCore):
         causes = check_metadata_maps(meta)
         if causes:
             raise invalid(rtype.kind, current.name, rtype.group, causes)
-        obj = admit(rtype, obj, self._crd_of(rtype))
+        crd = self._crd_of(rtype)
+        obj = admit(rtype, obj, crd)
+        meta.pop("managedFields", None)
+        if subresource or not field_manager:
+            if "managedFields" in old_meta:
+                meta["managedFields"] = old_meta["managedFields"]
+        elif managed is not None:
+            meta["managedFields"] = managed
+        else:
+            node = kind_schema(rtype, crd) or walking.Node({}, {})
+            meta["managedFields"] = record_update(old, obj, node, field_manager, rtype.api_version)
+        if not meta.get("managedFields"):
+            meta.pop("managedFields", None)
         if spec_part(obj) != spec_part(old):
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         if obj == old:

@@ -28,6 +28,7 @@ from graphql_server.simulator.http.tables import table, wants_table
 from graphql_server.simulator.http.wire import (
     crd_of,
     error_response,
+    field_manager,
     flag,
     json_body,
     json_response,
@@ -201,7 +202,13 @@ class ApiRoutes:
         if verb == "create":
             body = await json_body(request)
             warnings = check_fields(cluster, request, rtype, body)
-            entry = cluster.create(rtype, target.namespace or "", body, dry_run=dry_run)
+            entry = cluster.create(
+                rtype,
+                target.namespace or "",
+                body,
+                dry_run=dry_run,
+                field_manager=field_manager(request),
+            )
             return self._object(request, rtype, entry, 201, warnings)
         if verb == "update":
             body = await json_body(request)
@@ -213,6 +220,7 @@ class ApiRoutes:
                 body,
                 subresource=target.subresource,
                 dry_run=dry_run,
+                field_manager=field_manager(request),
             )
             return self._object(request, rtype, entry, 200, warnings)
         if verb == "patch":
@@ -265,6 +273,8 @@ class ApiRoutes:
             patch,
             subresource=target.subresource,
             dry_run=dry_run,
+            field_manager=field_manager(request, applying=content_type == APPLY_PATCH),
+            force=flag(request.query.get("force")),
         )
         return self._object(request, rtype, entry, 200, warnings)
 

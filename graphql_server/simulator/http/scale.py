@@ -15,7 +15,7 @@ from aiohttp import web
 
 from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.http.model import ClusterModel
-from graphql_server.simulator.http.wire import crd_of, json_body, json_response
+from graphql_server.simulator.http.wire import crd_of, field_manager, json_body, json_response
 from graphql_server.simulator.patching import (
     JSON_PATCH,
     MERGE_PATCH,
@@ -92,5 +92,6 @@ async def serve_scale(
         MERGE_PATCH,
         replicas_patch(paths, replicas),
         dry_run=bool(request.query.get("dryRun")),
+        field_manager=field_manager(request),
     )
     return json_response(orjson.dumps(to_scale(updated.obj, paths)))

@@ -65,6 +65,16 @@ async def json_body(request: web.Request) -> Any:
         ) from exc
 
 
+def field_manager(request: web.Request, *, applying: bool = False) -> str:
+    """The request's field manager: ``fieldManager``, else its user agent's product
+    (an apply must name its manager)."""
+    named = request.query.get("fieldManager", "")
+    if named or applying:
+        return named
+    agent = request.headers.get("User-Agent", "")
+    return agent.split("/", 1)[0][:128] or "unknown"
+
+
 def crd_of(cluster: ClusterModel, rtype: ResourceType) -> dict[str, Any] | None:
     """The CRD defining ``rtype``; None for built-in types."""
     entry = cluster.store(cluster.resolve(CRD_GROUP, "v1", CRD_PLURAL)).get("", rtype.key)
