@@ -163,6 +163,8 @@ class ApiRoutes:
         method = request.method
         query = request.query
         named = target.name is not None
+        if target.legacy_watch and method != "GET":
+            raise method_not_allowed(method)
         if method == "GET":
             if target.legacy_watch or (not named and flag(query.get("watch"))):
                 verb = "watch"
