@@ -9,6 +9,7 @@ fields are missing. Custom kinds' schemas walk the same way as built-in ones.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,9 +21,11 @@ _ANY: dict[str, Any] = {}
 class Node:
     """One schema position; ``defs`` resolves ``$ref``s."""
 
-    __slots__ = ("defs", "schema")
+    __slots__ = ("_items", "_kids", "defs", "schema")
 
     def __init__(self, schema: dict[str, Any], defs: dict[str, dict[str, Any]]) -> None:
+        self._kids: dict[str, Node | None] = {}
+        self._items: Node | None = None
         merged = dict(schema)
         seen = 0
         while seen < 32:
@@ -57,6 +60,11 @@ class Node:
 
     def child(self, key: str) -> Node | None:
         """The schema of field ``key``; None when this object does not declare it."""
+        if key not in self._kids:
+            self._kids[key] = self._child(key)
+        return self._kids[key]
+
+    def _child(self, key: str) -> Node | None:
         props = self.schema.get("properties")
         if isinstance(props, dict) and key in props:
             return self._node(props[key])
@@ -68,7 +76,9 @@ class Node:
         return None
 
     def items(self) -> Node:
-        return self._node(self.schema.get("items"))
+        if self._items is None:
+            self._items = self._node(self.schema.get("items"))
+        return self._items
 
     @property
     def merge_key(self) -> str | None:
@@ -101,8 +111,10 @@ class Node:
         return [str(v) for v in value] if isinstance(value, list) else []
 
 
+@functools.cache
 def builtin_root(api_version: str, kind: str) -> Node | None:
-    """The schema of a built-in kind; None for kinds outside the catalogue."""
+    """The schema of a built-in kind; None for kinds outside the catalogue (shared: its
+    children are resolved once and kept)."""
     name = builtin.definition_of(api_version, kind)
     if name is None:
         return None
