@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import Kubectl
-from .manifests import FIRST
+from .manifests import FIRST, NO_SELECTOR
 
 NS = ("-n", "shop")
 
@@ -103,3 +103,14 @@ async def test_applying_one_container_keeps_the_others(kubectl: Kubectl) -> None
     scaler = next(k for k in owned if k.endswith("/Update"))
     assert owned[scaler] == {"f:spec": {"f:replicas": {}}}
     assert "f:replicas" not in owned["kubectl/Apply"]["f:spec"]
+
+
+async def test_apply_cannot_create_a_deployment_without_its_required_fields(
+    kubectl: Kubectl,
+) -> None:
+    await kubectl.ok("create", "namespace", "shop")
+    err = await kubectl.fails("apply", "--server-side", "-f", "-", stdin=NO_SELECTOR)
+    assert 'The Deployment "loose" is invalid' in err
+    assert "spec.selector: Required value" in err
+    code, _, _ = await kubectl.run("get", "deploy/loose", *NS)
+    assert code != 0
