@@ -2,7 +2,8 @@
 
 kubectl 1.32+ sends the objects its ``create`` generators build (namespaces,
 configmaps, secrets, deployments, services, service accounts, jobs, cronjobs, RBAC
-roles and bindings) and the self-subject reviews of ``kubectl auth`` as protobuf, as it may
+roles and bindings, ingresses, priority classes, disruption budgets) and the
+self-subject reviews of ``kubectl auth`` as protobuf, as it may
 with any real apiserver. Owns decoding the ``k8s\\x00`` envelope (a
 ``runtime.Unknown``: type meta plus the raw message) and those kinds' messages into the
 JSON form the rest of the simulator handles, following the field numbers of the
@@ -23,8 +24,10 @@ PROTOBUF = "application/vnd.kubernetes.protobuf"
 MAGIC = b"k8s\x00"
 
 # Message tables: field number -> (JSON name, type). Types: "s" string, "i" integer,
-# "b" bool, "B" bytes (base64 in JSON), "[T" repeated T, "{T" map of string to T, or a
-# message name. "Time" and "IntOrString" are the apimachinery special forms.
+# "b" bool, "B" bytes (base64 in JSON), "[T" repeated T, "{T" map of string to T, "^T" a
+# message whose fields are inlined in its parent's JSON, or a message name; "!" keeps a
+# zero value the JSON form does not omit. "IntOrString" and "Quantity" are the
+# apimachinery special forms.
 _F = dict[int, tuple[str, str]]
 MESSAGES: dict[str, _F] = {
     "TypeMeta": {1: ("apiVersion", "s"), 2: ("kind", "s")},
@@ -122,6 +125,29 @@ MESSAGES: dict[str, _F] = {
     "RulesReview": {1: ("metadata", "ObjectMeta"), 2: ("spec", "RulesReviewSpec")},
     "RulesReviewSpec": {1: ("namespace", "s")},
     "SubjectReview": {1: ("metadata", "ObjectMeta")},
+    "Ingress": {1: ("metadata", "ObjectMeta"), 2: ("spec", "IngressSpec")},
+    "IngressSpec": {
+        1: ("defaultBackend", "IngressBackend"), 2: ("tls", "[IngressTLS"),
+        3: ("rules", "[IngressRule"), 4: ("ingressClassName", "s"),
+    },
+    "IngressTLS": {1: ("hosts", "[s"), 2: ("secretName", "s")},
+    "IngressRule": {1: ("host", "s"), 2: ("", "^IngressRuleValue")},
+    "IngressRuleValue": {1: ("http", "HTTPIngressRuleValue")},
+    "HTTPIngressRuleValue": {1: ("paths", "[HTTPIngressPath")},
+    "HTTPIngressPath": {1: ("path", "s"), 2: ("backend", "IngressBackend"), 3: ("pathType", "s")},
+    "IngressBackend": {3: ("resource", "TypedRef"), 4: ("service", "ServiceBackend")},
+    "TypedRef": {1: ("apiGroup", "s"), 2: ("kind", "s"), 3: ("name", "s")},
+    "ServiceBackend": {1: ("name", "s"), 2: ("port", "ServiceBackendPort")},
+    "ServiceBackendPort": {1: ("name", "s"), 2: ("number", "i")},
+    "PriorityClass": {
+        1: ("metadata", "ObjectMeta"), 2: ("value", "i!"), 3: ("globalDefault", "b"),
+        4: ("description", "s"), 5: ("preemptionPolicy", "s"),
+    },
+    "PodDisruptionBudget": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PDBSpec")},
+    "PDBSpec": {
+        1: ("minAvailable", "IntOrString"), 2: ("selector", "LabelSelector"),
+        3: ("maxUnavailable", "IntOrString"), 4: ("unhealthyPodEvictionPolicy", "s"),
+    },
 }  # fmt: skip
 
 # The kinds whose protobuf bodies are understood, by apiVersion/kind.
@@ -142,6 +168,9 @@ KINDS = {
     "authorization.k8s.io/v1/SelfSubjectRulesReview": "RulesReview",
     "authentication.k8s.io/v1/SelfSubjectReview": "SubjectReview",
     "authentication.k8s.io/v1beta1/SelfSubjectReview": "SubjectReview",
+    "networking.k8s.io/v1/Ingress": "Ingress",
+    "scheduling.k8s.io/v1/PriorityClass": "PriorityClass",
+    "policy/v1/PodDisruptionBudget": "PodDisruptionBudget",
 }
 
 
@@ -230,7 +259,11 @@ def message(name: str, data: bytes) -> Any:
         if number not in table:
             continue
         field, kind = table[number]
-        if kind.startswith("{"):
+        if kind.startswith("^"):
+            inline = _scalar(kind[1:], wire, value)
+            if isinstance(inline, dict):
+                out.update(inline)
+        elif kind.startswith("{"):
             entry = {n: v for n, w, v in _Reader(value).fields() if w == 2}
             key = entry.get(1, b"").decode()
             item = _scalar(kind[1:], 2, entry.get(2, b""))
@@ -240,8 +273,8 @@ def message(name: str, data: bytes) -> Any:
             if item is not None:
                 out.setdefault(field, []).append(item)
         else:
-            item = _scalar(kind, wire, value)
-            if item not in (None, "", 0, False) or (kind == "IntOrString" and item == 0):
+            item = _scalar(kind.rstrip("!"), wire, value)
+            if item not in (None, "", 0, False) or (kind in ("IntOrString", "i!") and item == 0):
                 out[field] = item
     return _special(name, out)
 

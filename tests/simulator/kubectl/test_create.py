@@ -70,6 +70,29 @@ def _field(number: int, payload: bytes) -> bytes:
     return bytes([number << 3 | 2, len(payload)]) + payload
 
 
+async def test_create_generators_of_networking_and_policy_kinds(kubectl: Kubectl) -> None:
+    await kubectl.ok(
+        "create", "ingress", "web", "--class=nginx", "--rule=shop.example/api*=web:8080,tls=cert"
+    )
+    await kubectl.ok("create", "poddisruptionbudget", "web", "--selector=app=web",
+                     "--min-available=50%")  # fmt: skip
+    await kubectl.ok("create", "priorityclass", "low", "--value=0", "--description=batch")
+    ingress = await kubectl.json("get", "ingress", "web")
+    assert ingress["spec"] == {
+        "ingressClassName": "nginx",
+        "rules": [{"host": "shop.example", "http": {"paths": [{
+            "path": "/api", "pathType": "Prefix",
+            "backend": {"service": {"name": "web", "port": {"number": 8080}}},
+        }]}}],
+        "tls": [{"hosts": ["shop.example"], "secretName": "cert"}],
+    }  # fmt: skip
+    budget = await kubectl.json("get", "pdb", "web")
+    assert budget["spec"] == {"minAvailable": "50%", "selector": {"matchLabels": {"app": "web"}}}
+    priority = await kubectl.json("get", "priorityclass", "low")
+    assert priority["value"] == 0
+    assert priority["description"] == "batch"
+
+
 async def test_protobuf_bodies_the_server_cannot_decode(sim: Sim) -> None:
     url = sim.running.url + "/api/v1/namespaces/default/configmaps"
     before = sim.cluster.store(sim.cluster.types["configmaps"]).count
