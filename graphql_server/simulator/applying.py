@@ -158,6 +158,15 @@ def _remove(obj: Any, path: Path) -> None:
             parent[:] = [i for i in parent if i != target]
 
 
+def _drop_emptied(obj: Any, path: Path) -> None:
+    """Remove the maps and lists a removal left empty (they serialise as absent)."""
+    for end in range(len(path) - 1, 0, -1):
+        prefix = path[:end]
+        if not prefix[-1].startswith("f:") or value_at(obj, prefix) not in ({}, []):
+            return
+        _remove(obj, prefix)
+
+
 def _conflict_error(conflicts: list[tuple[Path, Manager]]) -> ApiError:
     causes = [
         {
@@ -204,6 +213,7 @@ def apply_config(
     others: FieldSet = set().union(*(m.fields for m in managers if m is not mine))
     for path in sorted(mine.fields - applied - others, key=len, reverse=True):
         _remove(merged, path)
+        _drop_emptied(merged, path)
     mine.fields = applied
     merged.setdefault("metadata", {})["managedFields"] = _finish(managers, merged)
     return dict(merged)

@@ -166,6 +166,13 @@ class ClusterState(StateCore):
                     applied=True,
                 )
             raise not_found(rtype.group, rtype.plural, name)
+        if force and content_type != APPLY_PATCH:
+            raise invalid(
+                "PatchOptions",
+                "",
+                "meta.k8s.io",
+                [("force", "Invalid value: true: may not be specified for non-apply patch")],
+            )
         if content_type == APPLY_PATCH and not field_manager:
             raise invalid(
                 "PatchOptions",
