@@ -2,7 +2,8 @@
 
 Reads the typed models of the installed ``kubernetes_asyncio`` client (the Kubernetes
 OpenAPI definitions as Python classes: property types, JSON names, required fields,
-descriptions) for every built-in kind the simulator serves, adds the patch strategies
+descriptions; the definitions' own descriptions from the official ``kubernetes``
+client's models) for every built-in kind the simulator serves, adds the patch strategies
 and merge keys of the Kubernetes Go types (which the models do not carry), and writes
 one compact JSON document::
 
@@ -27,6 +28,11 @@ import sys
 from pathlib import Path
 
 from kubernetes_asyncio.client import models
+
+try:
+    from kubernetes.client import models as official_models
+except ImportError:  # the descriptions of definitions are then left out
+    official_models = None
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -131,8 +137,12 @@ def describe(cls: type, attr: str) -> str:
 
 
 def class_description(cls: type) -> str:
-    doc = inspect.getdoc(cls) or ""
-    return "" if doc.startswith("NOTE: This class is auto generated") else doc
+    """A definition's own description: the asyncio models lack it, the official
+    client's (the test extra) carry it as their docstring's first paragraph."""
+    twin = getattr(official_models, cls.__name__, None) if official_models else None
+    doc = inspect.getdoc(twin) or "" if twin is not None else ""
+    first = doc.split("\n\n")[0].strip()
+    return "" if first.startswith(("NOTE:", "Attributes:")) else " ".join(first.split())
 
 
 class Generator:

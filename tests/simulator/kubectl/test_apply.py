@@ -85,6 +85,8 @@ async def test_explain_reads_the_published_schemas(kubectl: Kubectl) -> None:
     assert "replicas" in out
     assert "<integer>" in out
     assert "Number of desired pods" in out
+    out = await kubectl.ok("explain", "deployment")
+    assert "Deployment enables declarative updates for Pods and ReplicaSets." in out
     out = await kubectl.ok("explain", "pods.spec.containers.ports")
     assert "containerPort" in out
     assert "<integer>" in out
