@@ -2,7 +2,8 @@
 
 Owns turning entries into a ``meta.k8s.io/v1`` Table: Name, the kind's columns (see
 :mod:`printers`; ``-o wide`` columns have priority 1), Age, or a custom resource's
-``additionalPrinterColumns``; and the row objects (``includeObject``) kubectl needs
+``additionalPrinterColumns``, or the default Name and Created At for kinds without a
+printer; and the row objects (``includeObject``) kubectl needs
 for its namespace column. Read-only.
 """
 
@@ -21,6 +22,9 @@ from graphql_server.simulator.http.printers import (
     crd_columns,
 )
 from graphql_server.simulator.store import Entry
+
+# Kinds the apiserver prints with its default table: Name and Created At.
+CREATED_AT = ("CustomResourceDefinition", "Role", "ClusterRole")
 
 
 def wants_table(accept: str) -> bool:
@@ -44,6 +48,12 @@ def _layout(rtype: ResourceType, crd: dict[str, Any] | None) -> tuple[list[dict[
                 for c in columns
             ]  # fmt: skip
             return defs, lambda o: [o["metadata"]["name"]] + [crd_cell(c, o) for c in columns]
+    if rtype.kind in CREATED_AT and crd is None:
+        created = {**_column("Created At", "date"), "description": "creationTimestamp"}
+        return [name, created], lambda o: [
+            o["metadata"]["name"],
+            o["metadata"].get("creationTimestamp"),
+        ]
     extra: list[Column] = []
     wide: list[Column] = []
     after: list[Column] = []

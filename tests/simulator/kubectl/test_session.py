@@ -97,6 +97,8 @@ async def test_custom_resources_columns_validation_and_patches(kubectl: Kubectl)
     await kubectl.ok("apply", "-f", "-", stdin=FIRST)
     await kubectl.ok("apply", "-f", "-", stdin=CRD)
     await kubectl.ok("apply", "-f", "-", stdin=GADGET)
+    # Kinds without a printer of their own get the default table: Name, Created At.
+    assert header(await kubectl.ok("get", "crd")) == ["NAME", "CREATED", "AT"]
     out = await kubectl.ok("get", "gadgets", *NS)
     assert header(out) == ["NAME", "SIZE", "AGE"]
     assert out.splitlines()[1].split()[:2] == ["g1", "3"]
