@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.http.printers import (
     AFTER_AGE,
@@ -107,3 +109,20 @@ def table(
         "columnDefinitions": columns,
         "rows": rows,
     }
+
+
+def table_events(
+    data: bytes, rtype: ResourceType, include_object: str, crd: dict[str, Any] | None
+) -> bytes:
+    """Watch event lines with each object as a one-row Table (``kubectl get -w``)."""
+    out = []
+    for line in data.split(b"\n"):
+        if not line:
+            continue
+        event = orjson.loads(line)
+        obj = event.get("object")
+        if event.get("type") in ("ADDED", "MODIFIED", "DELETED") and isinstance(obj, dict):
+            rv = int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+            event["object"] = table(rtype, [Entry(obj, rv)], rv, include_object, crd)
+        out.append(orjson.dumps(event) + b"\n")
+    return b"".join(out)

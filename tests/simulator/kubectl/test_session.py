@@ -10,7 +10,9 @@ patches (415); ``auth can-i`` answers from SelfSubjectAccessReview.
 
 from __future__ import annotations
 
+import asyncio
 import stat
+import time
 from pathlib import Path
 
 from .conftest import Kubectl
@@ -74,6 +76,23 @@ async def test_tables_have_kubectls_columns(kubectl: Kubectl) -> None:
         "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"
     ]  # fmt: skip
     assert services.splitlines()[1].split()[4] == "80/TCP"
+
+
+async def test_watching_prints_rows_of_the_same_table(kubectl: Kubectl) -> None:
+    await kubectl.ok("create", "namespace", "shop")
+    kubectl.cluster.watch_timeout = 2.0
+    watching = asyncio.create_task(kubectl.ok("get", "configmaps", *NS, "--watch"))
+    deadline = time.monotonic() + 20
+    while kubectl.cluster.hub.count() == 0:
+        assert time.monotonic() < deadline, "kubectl never started watching"
+        await asyncio.sleep(0.05)
+    kubectl.cluster.create_object(
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "late", "namespace": "shop"}, "data": {"a": "1", "b": "2"}}
+    )  # fmt: skip
+    lines = (await watching).splitlines()
+    assert lines[0].split() == ["NAME", "DATA", "AGE"]
+    assert [line.split()[:2] for line in lines[1:]] == [["kube-root-ca.crt", "1"], ["late", "2"]]
 
 
 async def test_auth_can_i_and_whoami_follow_the_permissions(kubectl: Kubectl) -> None:
