@@ -164,6 +164,28 @@ def _data_count(obj: dict[str, Any]) -> int:
     return len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
 
 
+def _hpa(obj: dict[str, Any]) -> list[Any]:
+    ref = _get(obj, "spec", "scaleTargetRef") or {}
+    targets = []
+    for metric in _get(obj, "spec", "metrics") or []:
+        kind = str(metric.get("type", ""))
+        source = metric.get(kind[:1].lower() + kind[1:]) or {}  # Resource -> resource
+        target = source.get("target") or {}
+        if target.get("averageUtilization") is not None:
+            wanted = f"{target['averageUtilization']}%"
+        else:
+            wanted = str(target.get("averageValue") or target.get("value") or "<unknown>")
+        name = f"{source['name']}: " if source.get("name") else ""
+        targets.append(f"{name}<unknown>/{wanted}")
+    return [
+        f"{ref.get('kind', '')}/{ref.get('name', '')}",
+        ", ".join(targets) or NONE,
+        _get(obj, "spec", "minReplicas") or "<unset>",
+        _int(obj, "spec", "maxReplicas"),
+        _int(obj, "status", "currentReplicas"),
+    ]
+
+
 # kind -> (columns between Name and Age, cells, wide columns, wide cells)
 PRINTERS: dict[str, tuple[list[Column], Cells, list[Column], Cells]] = {
     "Pod": (
@@ -243,6 +265,11 @@ PRINTERS: dict[str, tuple[list[Column], Cells, list[Column], Cells]] = {
                    _get(o, "status", "nodeInfo", "osImage") or "<unknown>",
                    _get(o, "status", "nodeInfo", "kernelVersion") or "<unknown>",
                    _get(o, "status", "nodeInfo", "containerRuntimeVersion") or "<unknown>"],
+    ),
+    "HorizontalPodAutoscaler": (
+        [("Reference", "string", 0), ("Targets", "string", 0), ("MinPods", "string", 0),
+         ("MaxPods", "integer", 0), ("Replicas", "integer", 0)],
+        _hpa, [], lambda o: [],
     ),
     "Namespace": ([("Status", "string", 0)], lambda o: [_get(o, "status", "phase") or ""],
                   [], lambda o: []),

@@ -2,7 +2,7 @@
 
 kubectl 1.32+ sends the objects its ``create`` generators build (namespaces,
 configmaps, secrets, deployments, services, service accounts, jobs, cronjobs, RBAC
-roles and bindings, ingresses, priority classes, disruption budgets) and the
+roles and bindings, ingresses, priority classes, disruption budgets, autoscalers) and the
 self-subject reviews of ``kubectl auth`` as protobuf, as it may
 with any real apiserver. Owns decoding the ``k8s\\x00`` envelope (a
 ``runtime.Unknown``: type meta plus the raw message) and those kinds' messages into the
@@ -143,6 +143,18 @@ MESSAGES: dict[str, _F] = {
         1: ("metadata", "ObjectMeta"), 2: ("value", "i!"), 3: ("globalDefault", "b"),
         4: ("description", "s"), 5: ("preemptionPolicy", "s"),
     },
+    "HorizontalPodAutoscaler": {1: ("metadata", "ObjectMeta"), 2: ("spec", "HPASpec")},
+    "HPASpec": {
+        1: ("scaleTargetRef", "CrossVersionObjectReference"), 2: ("minReplicas", "i"),
+        3: ("maxReplicas", "i!"), 4: ("metrics", "[MetricSpec"),
+    },
+    "CrossVersionObjectReference": {1: ("kind", "s"), 2: ("name", "s"), 3: ("apiVersion", "s")},
+    "MetricSpec": {1: ("type", "s"), 4: ("resource", "ResourceMetricSource")},
+    "ResourceMetricSource": {1: ("name", "s"), 2: ("target", "MetricTarget")},
+    "MetricTarget": {
+        1: ("type", "s"), 2: ("value", "Quantity"), 3: ("averageValue", "Quantity"),
+        4: ("averageUtilization", "i"),
+    },
     "PodDisruptionBudget": {1: ("metadata", "ObjectMeta"), 2: ("spec", "PDBSpec")},
     "PDBSpec": {
         1: ("minAvailable", "IntOrString"), 2: ("selector", "LabelSelector"),
@@ -171,6 +183,7 @@ KINDS = {
     "networking.k8s.io/v1/Ingress": "Ingress",
     "scheduling.k8s.io/v1/PriorityClass": "PriorityClass",
     "policy/v1/PodDisruptionBudget": "PodDisruptionBudget",
+    "autoscaling/v2/HorizontalPodAutoscaler": "HorizontalPodAutoscaler",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 
 import aiohttp
+import pytest
 
 from ..helpers import Sim
 from .conftest import Kubectl
@@ -91,6 +92,27 @@ async def test_create_generators_of_networking_and_policy_kinds(kubectl: Kubectl
     priority = await kubectl.json("get", "priorityclass", "low")
     assert priority["value"] == 0
     assert priority["description"] == "batch"
+
+
+async def test_autoscale_creates_an_autoscaling_v2_autoscaler(kubectl: Kubectl) -> None:
+    if kubectl.version < "1.33":
+        # Older kubectl create autoscaling/v1 autoscalers, a version not served here.
+        pytest.skip("kubectl before 1.33 writes autoscaling/v1 HorizontalPodAutoscalers")
+    await kubectl.ok("create", "deployment", "web", "--image=nginx:1.27")
+    await kubectl.ok("autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=80")
+    autoscaler = await kubectl.json("get", "hpa", "web")
+    assert autoscaler["apiVersion"] == "autoscaling/v2"
+    assert autoscaler["spec"] == {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+        "minReplicas": 2,
+        "maxReplicas": 5,
+        "metrics": [{"type": "Resource", "resource": {
+            "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}],
+    }  # fmt: skip
+    listed = await kubectl.ok("get", "hpa")
+    assert listed.splitlines()[0].split() == [
+        "NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"
+    ]  # fmt: skip
 
 
 async def test_protobuf_bodies_the_server_cannot_decode(sim: Sim) -> None:
