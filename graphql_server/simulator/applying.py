@@ -6,13 +6,18 @@ the manager's configuration into the live object (maps by key, lists of objects 
 merge keys, sets as unions, anything else replaced), removes the fields the manager
 applied before but no longer does and nobody else owns, and refuses with 409 to change
 a field another manager owns to a different value, unless forced, when it takes the
-field over. Pure functions over decoded objects.
+field over. kubectl's own applies (manager ``kubectl``) may take over the fields its
+client-side applies set (in ``last-applied-configuration``, which they keep current),
+so moving an object to server-side apply does not conflict. Pure functions over
+decoded objects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from graphql_server.simulator.managed import (
     MISSING,
@@ -31,6 +36,9 @@ from graphql_server.simulator.status import ApiError
 
 APPLY = "Apply"
 UPDATE = "Update"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# The manager whose applies upgrade objects from client-side apply (kubectl's default).
+UPGRADER = "kubectl"
 
 
 @dataclass(slots=True)
@@ -158,6 +166,35 @@ def _remove(obj: Any, path: Path) -> None:
             parent[:] = [i for i in parent if i != target]
 
 
+def _last_applied(live: dict[str, Any]) -> Any:
+    annotations = (live.get("metadata") or {}).get("annotations") or {}
+    text = annotations.get(LAST_APPLIED) if isinstance(annotations, dict) else None
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _upgrading(
+    live: dict[str, Any],
+    config: dict[str, Any],
+    node: Node,
+    manager: str,
+    conflicts: list[tuple[Path, Manager]],
+) -> bool:
+    """Whether kubectl's first server-side apply over client-side apply may take the
+    conflicting fields: all of them are in the last applied configuration."""
+    if manager != UPGRADER:
+        return False
+    last = _last_applied(live)
+    if not isinstance(last, dict):
+        return False
+    before = field_set(last, node)
+    return all(path in before for path, _ in conflicts)
+
+
 def _drop_emptied(obj: Any, path: Path) -> None:
     """Remove the maps and lists a removal left empty (they serialise as absent)."""
     for end in range(len(path) - 1, 0, -1):
@@ -204,7 +241,7 @@ def apply_config(
         for path in sorted(applied & other.fields)
         if path[-1] != "." and value_at(live, path) != value_at(config, path)
     ]
-    if conflicts and not force:
+    if conflicts and not force and not _upgrading(live, config, node, manager, conflicts):
         raise _conflict_error(conflicts)
     for path, other in conflicts:
         other.fields.discard(path)
@@ -215,7 +252,12 @@ def apply_config(
         _remove(merged, path)
         _drop_emptied(merged, path)
     mine.fields = applied
-    merged.setdefault("metadata", {})["managedFields"] = _finish(managers, merged)
+    meta = merged.setdefault("metadata", {})
+    annotations = meta.get("annotations")
+    if manager == UPGRADER and isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        # kubectl's own server-side applies keep client-side apply's record current.
+        annotations[LAST_APPLIED] = orjson.dumps(config).decode()
+    meta["managedFields"] = _finish(managers, merged)
     return dict(merged)
 
 

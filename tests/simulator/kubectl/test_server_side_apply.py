@@ -114,3 +114,23 @@ async def test_apply_cannot_create_a_deployment_without_its_required_fields(
     assert "spec.selector: Required value" in err
     code, _, _ = await kubectl.run("get", "deploy/loose", *NS)
     assert code != 0
+
+
+async def test_moving_from_client_side_to_server_side_apply(kubectl: Kubectl) -> None:
+    # "Upgrading from client-side apply to server-side apply": kubectl's manager takes
+    # over what client-side apply set without conflicts, and the record stays current.
+    await kubectl.ok("apply", "-f", "-", stdin=FIRST)
+    changed = FIRST.replace("nginx:1.25", "nginx:1.26")
+    out = await kubectl.ok("apply", "--server-side", "-f", "-", stdin=changed)
+    assert "deployment.apps/web serverside-applied" in out
+    deploy = await get(kubectl)
+    images = [c["image"] for c in deploy["spec"]["template"]["spec"]["containers"]]
+    assert images == ["nginx:1.26", "busybox:1.36"]
+    assert "kubectl/Apply" in managers(deploy)
+    last = deploy["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+    assert "nginx:1.26" in last
+    # Another manager gets no such pass.
+    err = await kubectl.fails(
+        "apply", "--server-side", "--field-manager=ops", "-f", "-", stdin=REPLICAS
+    )
+    assert ".spec.replicas" in err
