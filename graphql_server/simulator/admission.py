@@ -1,11 +1,11 @@
-"""Schema admission of written objects: required fields, CRD schemas, pruning.
+"""Schema admission of written objects: pruning, defaults, required fields, CRD schemas.
 
 Owns finding the schema of a served type (the built-in catalogue, or the CRD's
 ``openAPIV3Schema`` for the served version) and checking a new object against it the
-way the apiserver does: built-in kinds get their defaults and must carry their required
-fields; custom
-resources lose the fields their schema does not declare (pruning) and must satisfy it
-(422 with one cause per field path).
+way the apiserver does: objects lose the fields their schema does not declare (as typed
+decoding and CRD pruning drop them); built-in kinds get their defaults and must carry
+their required fields; custom resources must satisfy their schema (422 with one cause
+per field path).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def admit(rtype: ResourceType, obj: dict[str, Any], crd: dict[str, Any] | None) 
         return obj
     name = str(obj["metadata"].get("name") or "")
     if crd is None:
+        obj = dict(prune(node, obj))
         apply_defaults(rtype.kind, obj)
         missing = [
             path for path in walking.missing_required(node, obj) if not path.startswith("metadata")

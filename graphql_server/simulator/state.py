@@ -17,6 +17,7 @@ from graphql_server.simulator import crds
 from graphql_server.simulator.admission import admit, kind_schema
 from graphql_server.simulator.applying import applied_managers, apply_config, record_update
 from graphql_server.simulator.catalogue import CRD_GROUP, ResourceType
+from graphql_server.simulator.conversion import convert, converts
 from graphql_server.simulator.core import CRD_KEY, ROOT_CA, StateCore
 from graphql_server.simulator.history import ADDED, MODIFIED
 from graphql_server.simulator.objects import (
@@ -67,6 +68,7 @@ class ClusterState(StateCore):
         applied: bool = False,
     ) -> Entry:
         """Create an object; ``applied`` when it comes from a server-side apply."""
+        rtype, body = self._in_storage(rtype, body)
         config = copy.deepcopy(body) if applied else None
         obj = check_body(rtype, body, namespace, self._api_versions(rtype))
         meta = obj["metadata"]
@@ -124,6 +126,7 @@ class ClusterState(StateCore):
         dry_run: bool = False,
         field_manager: str = "",
     ) -> Entry:
+        rtype, body = self._in_storage(rtype, body)
         current = self.get(rtype, namespace, name)
         obj = check_body(rtype, body, current.namespace, self._api_versions(rtype))
         body_name = obj["metadata"].get("name")
@@ -150,6 +153,11 @@ class ClusterState(StateCore):
         force: bool = False,
     ) -> Entry:
         """Patch an object; an apply patch is a server-side apply by ``field_manager``."""
+        served = rtype
+        if content_type == APPLY_PATCH:
+            rtype, patch = self._in_storage(rtype, patch)
+        else:
+            rtype = self._storage_of(rtype)
         store = self.stores[rtype.key]
         current = store.get(namespace if rtype.namespaced else "", name)
         if current is None:
@@ -181,6 +189,8 @@ class ClusterState(StateCore):
                 [("fieldManager", "Required value: is required for apply patch")],
             )
         base = orjson.loads(current.raw)
+        if content_type != APPLY_PATCH:
+            base = convert(base, served.api_version)
         managed: list[dict[str, Any]] | None = None
         try:
             if content_type == APPLY_PATCH:
@@ -192,7 +202,7 @@ class ClusterState(StateCore):
             elif content_type == JSON_PATCH:
                 result = json_patch(base, patch)
             elif content_type == STRATEGIC_PATCH:
-                builtin = walking.builtin_root(rtype.api_version, rtype.kind)
+                builtin = walking.builtin_root(served.api_version, served.kind)
                 if builtin is None:
                     raise unsupported_media_type(CUSTOM_PATCH_TYPES)
                 if not isinstance(patch, dict):
@@ -213,6 +223,7 @@ class ClusterState(StateCore):
             raise bad_request("a patch may not change metadata.name or metadata.namespace")
         if meta.get("resourceVersion") not in (None, str(current.rv)):
             raise conflict(rtype.group, rtype.plural, name)
+        result = convert(result, rtype.storage_api_version)
         obj = check_body(rtype, result, current.namespace, self._api_versions(rtype))
         return self._update(rtype, current, obj, subresource, dry_run, field_manager, managed)
 
@@ -316,6 +327,20 @@ class ClusterState(StateCore):
         return deleted
 
     # -- CRDs ------------------------------------------------------------------------------
+
+    def _storage_of(self, rtype: ResourceType) -> ResourceType:
+        """The storage type when ``rtype`` is served through a conversion, else itself."""
+        if converts(rtype.api_version, rtype.storage_api_version):
+            return self.types[rtype.key]
+        return rtype
+
+    def _in_storage(self, rtype: ResourceType, body: Any) -> tuple[ResourceType, Any]:
+        """A request body written to ``rtype`` as its storage type holds it."""
+        storage = self._storage_of(rtype)
+        if storage is rtype or not isinstance(body, dict):
+            return rtype, body
+        served = {**body, "apiVersion": rtype.api_version, "kind": rtype.kind}
+        return storage, convert(served, storage.api_version)
 
     def _crd_of(self, rtype: ResourceType) -> dict[str, Any] | None:
         """The CRD defining ``rtype``; None for built-in types."""

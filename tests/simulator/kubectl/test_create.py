@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 
 import aiohttp
-import pytest
 
 from ..helpers import Sim
 from .conftest import Kubectl
@@ -94,10 +93,9 @@ async def test_create_generators_of_networking_and_policy_kinds(kubectl: Kubectl
     assert priority["description"] == "batch"
 
 
-async def test_autoscale_creates_an_autoscaling_v2_autoscaler(kubectl: Kubectl) -> None:
-    if kubectl.version < "1.33":
-        # Older kubectl create autoscaling/v1 autoscalers, a version not served here.
-        pytest.skip("kubectl before 1.33 writes autoscaling/v1 HorizontalPodAutoscalers")
+async def test_autoscale_in_either_autoscaling_version(kubectl: Kubectl) -> None:
+    # kubectl 1.33 writes autoscaling/v2, older ones autoscaling/v1: both versions are
+    # served from one storage, each converted as the API reference maps their fields.
     await kubectl.ok("create", "deployment", "web", "--image=nginx:1.27")
     await kubectl.ok("autoscale", "deployment", "web", "--min=2", "--max=5", "--cpu-percent=80")
     autoscaler = await kubectl.json("get", "hpa", "web")
@@ -109,6 +107,10 @@ async def test_autoscale_creates_an_autoscaling_v2_autoscaler(kubectl: Kubectl) 
         "metrics": [{"type": "Resource", "resource": {
             "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}],
     }  # fmt: skip
+    v1 = await kubectl.raw("/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/web")
+    assert v1["apiVersion"] == "autoscaling/v1"
+    assert v1["spec"]["targetCPUUtilizationPercentage"] == 80
+    assert "metrics" not in v1["spec"]
     listed = await kubectl.ok("get", "hpa")
     assert listed.splitlines()[0].split() == [
         "NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"
