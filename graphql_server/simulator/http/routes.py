@@ -1,9 +1,11 @@
 """The Kubernetes HTTP API over aiohttp: path routing, verbs, objects and lists.
 
 Owns mapping a request (path, method, query, headers, body) to a state operation and
-its response in the apiserver's wire format: discovery, CRUD, lists with pagination
-and Tables, and ``Status`` bodies for every failure (watch streams are :mod:`streams`).
-No request may escape as an unhandled exception; anything unexpected is a 500 Status.
+its response in the apiserver's wire format: discovery, CRUD with field managers and
+field validation, lists with pagination and Tables, and ``Status`` bodies for every
+failure. Watch streams (:mod:`streams`), OpenAPI (:mod:`openapi`), the scale
+subresource (:mod:`scale`) and the reviews (:mod:`reviews`) are handed off. No request
+may escape as an unhandled exception; anything unexpected is a 500 Status.
 """
 
 from __future__ import annotations
