@@ -1,10 +1,10 @@
 """Server-side printing: ``Table`` responses for clients that ask for them (kubectl).
 
 Owns turning entries into a ``meta.k8s.io/v1`` Table: Name, the kind's columns (see
-:mod:`printers`; ``-o wide`` columns have priority 1), Age, or a custom resource's
-``additionalPrinterColumns``, or the default Name and Created At for kinds without a
-printer; and the row objects (``includeObject``) kubectl needs
-for its namespace column. Read-only.
+:mod:`printers` and :mod:`printers_more`; ``-o wide`` columns have priority 1), Age;
+or a custom resource's ``additionalPrinterColumns``; or the default Name and Created At
+for kinds without a printer; with the row objects (``includeObject``) kubectl needs for
+its namespace column, for lists, single objects and watch events. Read-only.
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ from graphql_server.simulator.http.printers import (
     crd_cell,
     crd_columns,
 )
+from graphql_server.simulator.http.printers_more import MORE_AFTER_AGE, MORE_PRINTERS
 from graphql_server.simulator.store import Entry
 
+ALL_PRINTERS = {**PRINTERS, **MORE_PRINTERS}
+ALL_AFTER_AGE = {**AFTER_AGE, **MORE_AFTER_AGE}
 # Kinds the apiserver prints with its default table: Name and Created At.
 CREATED_AT = ("CustomResourceDefinition", "Role", "ClusterRole")
 
@@ -62,9 +65,9 @@ def _layout(rtype: ResourceType, crd: dict[str, Any] | None) -> tuple[list[dict[
     base: Cells = lambda o: []  # noqa: E731
     wide_cells: Cells = lambda o: []  # noqa: E731
     after_cells: Cells = lambda o: []  # noqa: E731
-    if rtype.kind in PRINTERS and crd is None:
-        extra, base, wide, wide_cells = PRINTERS[rtype.kind]
-        after, after_cells = AFTER_AGE.get(rtype.kind, ([], lambda o: []))
+    if rtype.kind in ALL_PRINTERS and crd is None:
+        extra, base, wide, wide_cells = ALL_PRINTERS[rtype.kind]
+        after, after_cells = ALL_AFTER_AGE.get(rtype.kind, ([], lambda o: []))
     defs = [name] + [_column(*c) for c in extra] + [_column("Age")]
     defs += [_column(*c) for c in after] + [_column(*c) for c in wide]
 

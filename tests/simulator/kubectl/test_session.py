@@ -76,6 +76,15 @@ async def test_tables_have_kubectls_columns(kubectl: Kubectl) -> None:
         "NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"
     ]  # fmt: skip
     assert services.splitlines()[1].split()[4] == "80/TCP"
+    assert header(await kubectl.ok("get", "serviceaccounts", *NS)) == ["NAME", "SECRETS", "AGE"]
+    await kubectl.ok("create", "rolebinding", "read", "--clusterrole=view", "--group=devs", *NS)
+    bindings = await kubectl.ok("get", "rolebindings", *NS, "-o", "wide")
+    assert header(bindings) == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
+    assert bindings.splitlines()[1].split()[:2] == ["read", "ClusterRole/view"]
+    await kubectl.ok("create", "priorityclass", "low", "--value=10")
+    assert header(await kubectl.ok("get", "priorityclass", "low")) == [
+        "NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"
+    ]  # fmt: skip
 
 
 async def test_watching_prints_rows_of_the_same_table(kubectl: Kubectl) -> None:
