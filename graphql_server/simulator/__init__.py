@@ -1,7 +1,9 @@
 """A simulated Kubernetes cluster that speaks the real HTTP API.
 
 It serves discovery, CRUD, lists with pagination and watches with resourceVersions,
-bookmarks and 410 Gone, selectors and CRDs, over aiohttp, to any Kubernetes client. It
+bookmarks and 410 Gone, selectors and CRDs, OpenAPI v2/v3, strategic merge patch,
+server-side apply with managedFields, the scale subresource, Tables and self-subject
+reviews, over aiohttp, to any Kubernetes client (kubectl included). It
 powers ``serve --demo``, the tests and the benchmarks. Start one in-process with
 ``async with SimulatedCluster(...).serving() as running``, or run
 :func:`run_simulator` for the ``simulate`` CLI verb. Nothing here imports a Kubernetes
@@ -9,7 +11,8 @@ client library.
 
 Layout: the model (``cluster``'s :class:`SimulatedCluster` facade over ``state``,
 ``core``, ``served``, ``store``, ``objects``, ``history``, ``crds``, ``selectors``,
-``patching``, ``listing``, ``watching``, ``faults``), the HTTP layer
+``patching``, ``strategic``, ``applying``, ``managed``, ``admission``, ``defaults``,
+``scaling``, ``schemas``, ``listing``, ``watching``, ``faults``), the HTTP layer
 (``simulator.http``, typed only against its ``ClusterModel`` protocol) and the
 populators (``simulator.populating``: population, seeding, churn). The model never
 imports the HTTP layer; only the facade starts a server.

@@ -47,6 +47,7 @@ def _grouped(
     status: bool = False,
     name_rule: str = NAME_SUBDOMAIN,
     categories: tuple[str, ...] = (),
+    storage_version: str = "",
 ) -> ResourceType:
     return ResourceType(
         group=group,
@@ -59,6 +60,7 @@ def _grouped(
         categories=categories,
         has_status=status,
         name_rule=name_rule,
+        storage_version=storage_version,
     )
 
 
@@ -103,6 +105,9 @@ BUILTIN_RESOURCES: tuple[ResourceType, ...] = (
     _grouped("storage.k8s.io", "v1", "StorageClass", "storageclasses", False, ("sc",)),
     _grouped("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True,
              ("hpa",), status=True, categories=_ALL),
+    # Served from the v2 storage through simulator.conversion.
+    _grouped("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True,
+             ("hpa",), status=True, categories=_ALL, storage_version="v2"),
     _grouped("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, ("pdb",),
              status=True),
     _grouped("coordination.k8s.io", "v1", "Lease", "leases", True),

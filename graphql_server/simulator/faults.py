@@ -99,6 +99,12 @@ class Faults:
                     del self.errors[pattern]
             raise injected_error(injection, verb, group, plural, namespace)
 
+    def denies(self, key: str, plural: str) -> bool:
+        """Whether requests to this resource are refused with 403 (forbidden or injected)."""
+        if any(_matches(p, key, plural) for p in self.forbidden):
+            return True
+        return any(e.status == 403 and _matches(p, key, plural) for p, e in self.errors.items())
+
     def summary(self) -> dict[str, Any]:
         return {
             "errors": {k: v.to_dict() for k, v in self.errors.items()},

@@ -1,5 +1,7 @@
 """JSON merge patch (RFC 7386) and JSON patch (RFC 6902) over plain dicts.
 
+(Strategic merge patch, which needs the kind's schema, is :mod:`strategic`.)
+
 Owns applying a decoded patch document to a decoded object. Inputs are never mutated:
 merge patches rebuild only the dicts along patched paths, JSON patches work on a deep
 copy. A bad patch raises :class:`PatchError` (``malformed`` tells a document that is not
@@ -16,6 +18,8 @@ JSON_PATCH = "application/json-patch+json"
 STRATEGIC_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
 PATCH_TYPES = (MERGE_PATCH, JSON_PATCH, STRATEGIC_PATCH, APPLY_PATCH)
+# What custom resources accept (no strategic merge: they have no patch metadata).
+CUSTOM_PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH)
 
 
 class PatchError(ValueError):
@@ -37,19 +41,6 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             result[key] = copy.deepcopy(value) if isinstance(value, list) else value
     return result
-
-
-def strategic_merge_patch(target: Any, patch: Any) -> Any:
-    """Strategic merge, simplified to a merge patch without ``$``-directives."""
-    return merge_patch(target, _strip_directives(patch))
-
-
-def _strip_directives(patch: Any) -> Any:
-    if isinstance(patch, dict):
-        return {k: _strip_directives(v) for k, v in patch.items() if not k.startswith("$")}
-    if isinstance(patch, list):
-        return [_strip_directives(v) for v in patch]
-    return patch
 
 
 def _pointer(path: Any) -> list[str]:

@@ -8,12 +8,16 @@ that decide whether a CustomResourceDefinition may be served. Failures raise
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import orjson
 
 from graphql_server.simulator import crds
+from graphql_server.simulator.admission import admit, kind_schema
+from graphql_server.simulator.applying import applied_managers, apply_config, record_update
 from graphql_server.simulator.catalogue import CRD_GROUP, ResourceType
+from graphql_server.simulator.conversion import convert, converts
 from graphql_server.simulator.core import CRD_KEY, ROOT_CA, StateCore
 from graphql_server.simulator.history import ADDED, MODIFIED
 from graphql_server.simulator.objects import (
@@ -27,13 +31,14 @@ from graphql_server.simulator.objects import (
 )
 from graphql_server.simulator.patching import (
     APPLY_PATCH,
+    CUSTOM_PATCH_TYPES,
     JSON_PATCH,
     STRATEGIC_PATCH,
     PatchError,
     json_patch,
     merge_patch,
-    strategic_merge_patch,
 )
+from graphql_server.simulator.schemas import walking
 from graphql_server.simulator.selectors import FieldSelector, LabelSelector
 from graphql_server.simulator.status import (
     already_exists,
@@ -41,8 +46,10 @@ from graphql_server.simulator.status import (
     conflict,
     invalid,
     not_found,
+    unsupported_media_type,
 )
 from graphql_server.simulator.store import Entry
+from graphql_server.simulator.strategic import strategic_merge_patch
 
 __all__ = ["CRD_KEY", "ROOT_CA", "ClusterState"]
 
@@ -51,11 +58,21 @@ class ClusterState(StateCore):
     """A cluster's state with the apiserver's admission rules on every write."""
 
     def create(
-        self, rtype: ResourceType, namespace: str, body: Any, *, dry_run: bool = False
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        body: Any,
+        *,
+        dry_run: bool = False,
+        field_manager: str = "",
+        applied: bool = False,
     ) -> Entry:
+        """Create an object; ``applied`` when it comes from a server-side apply."""
+        rtype, body = self._in_storage(rtype, body)
+        config = copy.deepcopy(body) if applied else None
         obj = check_body(rtype, body, namespace, self._api_versions(rtype))
         meta = obj["metadata"]
-        for field in SERVER_FIELDS:
+        for field in (*SERVER_FIELDS, "managedFields"):
             meta.pop(field, None)
         name = meta.get("name")
         if not name and isinstance(meta.get("generateName"), str) and meta["generateName"]:
@@ -74,6 +91,16 @@ class ClusterState(StateCore):
             obj["spec"] = {"finalizers": ["kubernetes"]}
             obj["status"] = {"phase": "Active"}
             meta.setdefault("labels", {})["kubernetes.io/metadata.name"] = name
+        crd = self._crd_of(rtype)
+        obj = admit(rtype, obj, crd)
+        if field_manager:
+            node = kind_schema(rtype, crd) or walking.Node({}, {})
+            version = rtype.api_version
+            obj["metadata"]["managedFields"] = (
+                applied_managers(config, node, field_manager, version)
+                if isinstance(config, dict)
+                else record_update(None, obj, node, field_manager, version)
+            )
         crd_types: list[ResourceType] | None = None
         if rtype.key == CRD_KEY:
             crd_types = self._check_crd(obj, None)
@@ -97,7 +124,9 @@ class ClusterState(StateCore):
         *,
         subresource: str = "",
         dry_run: bool = False,
+        field_manager: str = "",
     ) -> Entry:
+        rtype, body = self._in_storage(rtype, body)
         current = self.get(rtype, namespace, name)
         obj = check_body(rtype, body, current.namespace, self._api_versions(rtype))
         body_name = obj["metadata"].get("name")
@@ -108,7 +137,7 @@ class ClusterState(StateCore):
         wanted_rv = obj["metadata"].get("resourceVersion")
         if wanted_rv not in (None, "") and wanted_rv != str(current.rv):
             raise conflict(rtype.group, rtype.plural, name)
-        return self._update(rtype, current, obj, subresource, dry_run)
+        return self._update(rtype, current, obj, subresource, dry_run, field_manager)
 
     def patch(
         self,
@@ -120,7 +149,15 @@ class ClusterState(StateCore):
         *,
         subresource: str = "",
         dry_run: bool = False,
+        field_manager: str = "",
+        force: bool = False,
     ) -> Entry:
+        """Patch an object; an apply patch is a server-side apply by ``field_manager``."""
+        served = rtype
+        if content_type == APPLY_PATCH:
+            rtype, patch = self._in_storage(rtype, patch)
+        else:
+            rtype = self._storage_of(rtype)
         store = self.stores[rtype.key]
         current = store.get(namespace if rtype.namespaced else "", name)
         if current is None:
@@ -128,16 +165,49 @@ class ClusterState(StateCore):
                 body = patch if isinstance(patch, dict) else {}
                 if isinstance(body.get("metadata"), dict):
                     body = {**body, "metadata": {**body["metadata"], "name": name}}
-                return self.create(rtype, namespace, body, dry_run=dry_run)
+                return self.create(
+                    rtype,
+                    namespace,
+                    body,
+                    dry_run=dry_run,
+                    field_manager=field_manager,
+                    applied=True,
+                )
             raise not_found(rtype.group, rtype.plural, name)
+        if force and content_type != APPLY_PATCH:
+            raise invalid(
+                "PatchOptions",
+                "",
+                "meta.k8s.io",
+                [("force", "Invalid value: true: may not be specified for non-apply patch")],
+            )
+        if content_type == APPLY_PATCH and not field_manager:
+            raise invalid(
+                "PatchOptions",
+                "",
+                "meta.k8s.io",
+                [("fieldManager", "Required value: is required for apply patch")],
+            )
         base = orjson.loads(current.raw)
+        if content_type != APPLY_PATCH:
+            base = convert(base, served.api_version)
+        managed: list[dict[str, Any]] | None = None
         try:
-            if content_type == JSON_PATCH:
+            if content_type == APPLY_PATCH:
+                if not isinstance(patch, dict):
+                    raise PatchError("an apply patch must be an object", malformed=True)
+                schema = kind_schema(rtype, self._crd_of(rtype)) or walking.Node({}, {})
+                result = apply_config(base, patch, schema, field_manager, rtype.api_version, force)
+                managed = result["metadata"]["managedFields"]
+            elif content_type == JSON_PATCH:
                 result = json_patch(base, patch)
             elif content_type == STRATEGIC_PATCH:
+                builtin = walking.builtin_root(served.api_version, served.kind)
+                if builtin is None:
+                    raise unsupported_media_type(CUSTOM_PATCH_TYPES)
                 if not isinstance(patch, dict):
                     raise PatchError("a strategic merge patch must be an object", malformed=True)
-                result = strategic_merge_patch(base, patch)
+                result = strategic_merge_patch(base, patch, builtin)
             else:
                 if not isinstance(patch, dict):
                     raise PatchError("a merge patch must be an object", malformed=True)
@@ -153,8 +223,9 @@ class ClusterState(StateCore):
             raise bad_request("a patch may not change metadata.name or metadata.namespace")
         if meta.get("resourceVersion") not in (None, str(current.rv)):
             raise conflict(rtype.group, rtype.plural, name)
+        result = convert(result, rtype.storage_api_version)
         obj = check_body(rtype, result, current.namespace, self._api_versions(rtype))
-        return self._update(rtype, current, obj, subresource, dry_run)
+        return self._update(rtype, current, obj, subresource, dry_run, field_manager, managed)
 
     def _update(
         self,
@@ -163,6 +234,8 @@ class ClusterState(StateCore):
         obj: dict[str, Any],
         subresource: str,
         dry_run: bool,
+        field_manager: str = "",
+        managed: list[dict[str, Any]] | None = None,
     ) -> Entry:
         old = current.obj
         old_meta = old["metadata"]
@@ -187,6 +260,19 @@ class ClusterState(StateCore):
         causes = check_metadata_maps(meta)
         if causes:
             raise invalid(rtype.kind, current.name, rtype.group, causes)
+        crd = self._crd_of(rtype)
+        obj = admit(rtype, obj, crd)
+        meta.pop("managedFields", None)
+        if subresource or not field_manager:
+            if "managedFields" in old_meta:
+                meta["managedFields"] = old_meta["managedFields"]
+        elif managed is not None:
+            meta["managedFields"] = managed
+        else:
+            node = kind_schema(rtype, crd) or walking.Node({}, {})
+            meta["managedFields"] = record_update(old, obj, node, field_manager, rtype.api_version)
+        if not meta.get("managedFields"):
+            meta.pop("managedFields", None)
         if spec_part(obj) != spec_part(old):
             meta["generation"] = int(old_meta.get("generation", 1)) + 1
         if obj == old:
@@ -241,6 +327,25 @@ class ClusterState(StateCore):
         return deleted
 
     # -- CRDs ------------------------------------------------------------------------------
+
+    def _storage_of(self, rtype: ResourceType) -> ResourceType:
+        """The storage type when ``rtype`` is served through a conversion, else itself."""
+        if converts(rtype.api_version, rtype.storage_api_version):
+            return self.types[rtype.key]
+        return rtype
+
+    def _in_storage(self, rtype: ResourceType, body: Any) -> tuple[ResourceType, Any]:
+        """A request body written to ``rtype`` as its storage type holds it."""
+        storage = self._storage_of(rtype)
+        if storage is rtype or not isinstance(body, dict):
+            return rtype, body
+        served = {**body, "apiVersion": rtype.api_version, "kind": rtype.kind}
+        return storage, convert(served, storage.api_version)
+
+    def _crd_of(self, rtype: ResourceType) -> dict[str, Any] | None:
+        """The CRD defining ``rtype``; None for built-in types."""
+        entry = self.stores[CRD_KEY].get("", rtype.key)
+        return None if entry is None else entry.obj
 
     def _check_crd(self, obj: dict[str, Any], current: Entry | None) -> list[ResourceType]:
         types = crds.crd_types(obj)

@@ -118,12 +118,17 @@ def bad_request(message: str) -> ApiError:
     return ApiError(400, "BadRequest", message)
 
 
+# Who every client of a simulated cluster is (its bearer token names no one else).
+USER = "system:serviceaccount:default:default"
+USER_GROUPS = ("system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated")
+
+
 def forbidden(verb: str, group: str, plural: str, namespace: str) -> ApiError:
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
     return ApiError(
         403,
         "Forbidden",
-        f'{_qualified(group, plural)} is forbidden: User "system:serviceaccount:default:default"'
+        f'{_qualified(group, plural)} is forbidden: User "{USER}"'
         f' cannot {verb} resource "{plural}" in API group "{group}" {scope}',
         _details("", group, plural),
     )
@@ -134,6 +139,15 @@ def method_not_allowed(method: str) -> ApiError:
         405,
         "MethodNotAllowed",
         f"the server does not allow this method on the requested resource ({method})",
+    )
+
+
+def unsupported_media_type(accepted: tuple[str, ...]) -> ApiError:
+    return ApiError(
+        415,
+        "UnsupportedMediaType",
+        "the body of the request was in an unknown format - accepted media types include: "
+        + ", ".join(accepted),
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from graphql_server.simulator.catalogue import ResourceType
+from graphql_server.simulator.conversion import rewrite
 
 
 class Entry:
@@ -51,15 +52,8 @@ class Entry:
         return (self.namespace, self.name)
 
     def raw_as(self, api_version: str, stored_api_version: str) -> bytes:
-        """The JSON bytes with ``apiVersion`` rewritten for another served version."""
-        if api_version == stored_api_version:
-            return self.raw
-        prefix = b'{"apiVersion":"' + stored_api_version.encode() + b'"'
-        if self.raw.startswith(prefix):
-            return b'{"apiVersion":"' + api_version.encode() + b'"' + self.raw[len(prefix) :]
-        obj = self.obj
-        obj["apiVersion"] = api_version
-        return orjson.dumps(obj)
+        """The JSON bytes as served at another ``apiVersion`` (converted if need be)."""
+        return rewrite(self.raw, stored_api_version, api_version)
 
 
 def entry_key(entry: Entry) -> tuple[str, str]:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from graphql_server.simulator.catalogue import ResourceType
+from graphql_server.simulator.conversion import rewrite
 from graphql_server.simulator.history import (
     ADDED,
     DELETED,
@@ -109,8 +110,7 @@ class Watcher:
         raw = event.deleted_prev_raw()
         if not self._rewrite:
             return raw
-        prefix = b'{"apiVersion":"' + self.rtype.storage_api_version.encode() + b'"'
-        return b'{"apiVersion":"' + self.rtype.api_version.encode() + b'"' + raw[len(prefix) :]
+        return rewrite(raw, self.rtype.storage_api_version, self.rtype.api_version)
 
     def offer_initial(self, entry: Entry) -> None:
         """A synthetic ADDED for an object that exists when the watch starts."""

@@ -75,7 +75,14 @@ class ClusterModel(Protocol):
     # -- writing -------------------------------------------------------------------
 
     def create(
-        self, rtype: ResourceType, namespace: str, body: Any, *, dry_run: bool = False
+        self,
+        rtype: ResourceType,
+        namespace: str,
+        body: Any,
+        *,
+        dry_run: bool = False,
+        field_manager: str = "",
+        applied: bool = False,
     ) -> Entry: ...
     def replace(
         self,
@@ -86,6 +93,7 @@ class ClusterModel(Protocol):
         *,
         subresource: str = "",
         dry_run: bool = False,
+        field_manager: str = "",
     ) -> Entry: ...
     def patch(
         self,
@@ -97,6 +105,8 @@ class ClusterModel(Protocol):
         *,
         subresource: str = "",
         dry_run: bool = False,
+        field_manager: str = "",
+        force: bool = False,
     ) -> Entry: ...
     def delete(
         self,

@@ -1,9 +1,11 @@
 """The Kubernetes HTTP API over aiohttp: path routing, verbs, objects and lists.
 
 Owns mapping a request (path, method, query, headers, body) to a state operation and
-its response in the apiserver's wire format: discovery, CRUD, lists with pagination
-and Tables, and ``Status`` bodies for every failure (watch streams are :mod:`streams`).
-No request may escape as an unhandled exception; anything unexpected is a 500 Status.
+its response in the apiserver's wire format: discovery, CRUD with field managers and
+field validation, lists with pagination and Tables, and ``Status`` bodies for every
+failure. Watch streams (:mod:`streams`), OpenAPI (:mod:`openapi`), the scale
+subresource (:mod:`scale`) and the reviews (:mod:`reviews`) are handed off. No request
+may escape as an unhandled exception; anything unexpected is a 500 Status.
 """
 
 from __future__ import annotations
@@ -18,11 +20,17 @@ from aiohttp import web
 
 from graphql_server.simulator.catalogue import STATUS_VERBS, ResourceType
 from graphql_server.simulator.http import discovery
+from graphql_server.simulator.http.fields import check_fields
 from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.openapi import serve_openapi
+from graphql_server.simulator.http.reviews import REVIEWS, serve_review
+from graphql_server.simulator.http.scale import serve_scale
 from graphql_server.simulator.http.streams import serve_watch
 from graphql_server.simulator.http.tables import table, wants_table
 from graphql_server.simulator.http.wire import (
+    crd_of,
     error_response,
+    field_manager,
     flag,
     json_body,
     json_response,
@@ -30,6 +38,7 @@ from graphql_server.simulator.http.wire import (
     selectors,
 )
 from graphql_server.simulator.patching import APPLY_PATCH, PATCH_TYPES
+from graphql_server.simulator.scaling import scale_paths
 from graphql_server.simulator.status import (
     ApiError,
     bad_request,
@@ -42,6 +51,7 @@ from graphql_server.simulator.store import Entry
 logger = logging.getLogger(__name__)
 
 _HEALTH = ("healthz", "readyz", "livez")
+REVIEW_PATHS = {(group, plural) for group, _, plural, _ in REVIEWS}
 
 
 @dataclass(slots=True)
@@ -53,6 +63,12 @@ class Target:
     name: str | None
     subresource: str
     legacy_watch: bool
+
+
+def _has_subresource(cluster: ClusterModel, rtype: ResourceType, subresource: str) -> bool:
+    if subresource == "status":
+        return rtype.has_status
+    return subresource == "scale" and scale_paths(rtype, crd_of(cluster, rtype)) is not None
 
 
 def resolve_target(cluster: ClusterModel, group: str, version: str, rest: list[str]) -> Target:
@@ -71,7 +87,7 @@ def resolve_target(cluster: ClusterModel, group: str, version: str, rest: list[s
     rtype = cluster.resolve(group, version, rest[0])
     name = rest[1] if len(rest) > 1 else None
     subresource = rest[2] if len(rest) > 2 else ""
-    if name == "" or (subresource and (subresource != "status" or not rtype.has_status)):
+    if name == "" or (subresource and not _has_subresource(cluster, rtype, subresource)):
         raise path_not_found()
     if rtype.namespaced and namespace is None and name is not None:
         raise path_not_found()
@@ -116,6 +132,8 @@ class ApiRoutes:
             return json_response(
                 orjson.dumps(status_body(401, "Unauthorized", "Unauthorized")), 401
             )
+        if parts and parts[0] == "openapi":
+            return serve_openapi(self.cluster, request, parts)
         if not parts or parts[0] not in ("api", "apis"):
             raise path_not_found()
         if parts[0] == "api":
@@ -131,6 +149,8 @@ class ApiRoutes:
             group, version, rest = parts[1], parts[2], parts[3:]
         if not rest:
             return self._discovery(request, discovery.resource_list(self.cluster, group, version))
+        if len(rest) == 1 and (group, rest[0]) in REVIEW_PATHS:
+            return await serve_review(self.cluster, request, group, version, rest[0])
         target = resolve_target(self.cluster, group, version, rest)
         return await self._resource(request, target)
 
@@ -145,6 +165,8 @@ class ApiRoutes:
         method = request.method
         query = request.query
         named = target.name is not None
+        if target.legacy_watch and method != "GET":
+            raise method_not_allowed(method)
         if method == "GET":
             if target.legacy_watch or (not named and flag(query.get("watch"))):
                 verb = "watch"
@@ -169,6 +191,10 @@ class ApiRoutes:
         if delay:
             await asyncio.sleep(delay)
         cluster.faults.check(rtype.key, rtype.group, rtype.plural, verb, target.namespace or "")
+        if target.subresource == "scale":
+            return await serve_scale(
+                cluster, request, rtype, target.namespace or "", target.name or "", verb
+            )
         if verb == "watch":
             return await serve_watch(cluster, request, rtype, target.namespace, target.name)
         if verb == "list":
@@ -178,12 +204,19 @@ class ApiRoutes:
             return self._object(request, rtype, entry)
         dry_run = bool(query.get("dryRun"))
         if verb == "create":
+            body = await json_body(request)
+            warnings = check_fields(cluster, request, rtype, body)
             entry = cluster.create(
-                rtype, target.namespace or "", await json_body(request), dry_run=dry_run
+                rtype,
+                target.namespace or "",
+                body,
+                dry_run=dry_run,
+                field_manager=field_manager(request),
             )
-            return self._object(request, rtype, entry, 201)
+            return self._object(request, rtype, entry, 201, warnings)
         if verb == "update":
             body = await json_body(request)
+            warnings = check_fields(cluster, request, rtype, body)
             entry = cluster.replace(
                 rtype,
                 target.namespace or "",
@@ -191,8 +224,9 @@ class ApiRoutes:
                 body,
                 subresource=target.subresource,
                 dry_run=dry_run,
+                field_manager=field_manager(request),
             )
-            return self._object(request, rtype, entry)
+            return self._object(request, rtype, entry, 200, warnings)
         if verb == "patch":
             return await self._patch(request, target, dry_run)
         if verb == "delete":
@@ -202,12 +236,20 @@ class ApiRoutes:
         return self._list_body(rtype, deleted, cluster.rv, None, None)
 
     def _object(
-        self, request: web.Request, rtype: ResourceType, entry: Entry, status: int = 200
+        self,
+        request: web.Request,
+        rtype: ResourceType,
+        entry: Entry,
+        status: int = 200,
+        warnings: list[str] | None = None,
     ) -> web.Response:
+        headers = {"Warning": ", ".join(warnings)} if warnings else None
         if wants_table(request.headers.get("Accept", "")):
-            doc = table(rtype, [entry], entry.rv, request.query.get("includeObject", "Metadata"))
-            return json_response(orjson.dumps(doc), status)
-        return json_response(entry.raw_as(rtype.api_version, rtype.storage_api_version), status)
+            include = request.query.get("includeObject", "Metadata")
+            doc = table(rtype, [entry], entry.rv, include, crd_of(self.cluster, rtype))
+            return json_response(orjson.dumps(doc), status, headers)
+        body = entry.raw_as(rtype.api_version, rtype.storage_api_version)
+        return json_response(body, status, headers)
 
     async def _patch(self, request: web.Request, target: Target, dry_run: bool) -> web.Response:
         content_type = request.content_type
@@ -226,6 +268,7 @@ class ApiRoutes:
             what = "apply patches are accepted as JSON only" if content_type == APPLY_PATCH else ""
             raise bad_request(f"error decoding patch: {exc} {what}".strip()) from exc
         rtype = target.rtype
+        warnings = check_fields(self.cluster, request, rtype, patch, content_type)
         entry = self.cluster.patch(
             rtype,
             target.namespace or "",
@@ -234,8 +277,10 @@ class ApiRoutes:
             patch,
             subresource=target.subresource,
             dry_run=dry_run,
+            field_manager=field_manager(request, applying=content_type == APPLY_PATCH),
+            force=flag(request.query.get("force")),
         )
-        return self._object(request, rtype, entry)
+        return self._object(request, rtype, entry, 200, warnings)
 
     async def _delete(self, request: web.Request, target: Target, dry_run: bool) -> web.Response:
         options: dict[str, Any] = {}
@@ -276,7 +321,7 @@ class ApiRoutes:
         page = self.cluster.list_page(rtype, target.namespace, labels, fields, limit, token)
         if wants_table(request.headers.get("Accept", "")):
             include = request.query.get("includeObject", "Metadata")
-            doc = table(rtype, page.entries, page.rv, include)
+            doc = table(rtype, page.entries, page.rv, include, crd_of(self.cluster, rtype))
             if page.continue_token:
                 doc["metadata"]["continue"] = page.continue_token
             return json_response(orjson.dumps(doc))

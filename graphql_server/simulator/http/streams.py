@@ -4,7 +4,7 @@ Owns reading a watch request (resourceVersion, timeoutSeconds, allowWatchBookmar
 sendInitialEvents, selectors), starting its :class:`Watcher` from the right point (the
 current state, the retained history, or a 410 ERROR event when the version is too
 old), and running the chunked response until the stream ends, is dropped, or the peer
-goes away.
+goes away. Clients asking for Tables (``kubectl get -w``) get each object as one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from aiohttp import web
 from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.history import error_line
 from graphql_server.simulator.http.model import ClusterModel
-from graphql_server.simulator.http.wire import JSON, flag, query_int, selectors
+from graphql_server.simulator.http.tables import table_events, wants_table
+from graphql_server.simulator.http.wire import JSON, crd_of, flag, query_int, selectors
 from graphql_server.simulator.selectors import parse_field_selector
 from graphql_server.simulator.status import bad_request, too_old
 from graphql_server.simulator.watching import Watcher
@@ -67,7 +68,15 @@ async def serve_watch(
         watcher.on_abort = transport.abort
     try:
         await response.prepare(request)
-        await watcher.pump(response.write)
+        if wants_table(request.headers.get("Accept", "")):
+            include, crd = query.get("includeObject", "Metadata"), crd_of(cluster, rtype)
+
+            async def write_tables(data: bytes) -> None:
+                await response.write(table_events(data, rtype, include, crd))
+
+            await watcher.pump(write_tables)
+        else:
+            await watcher.pump(response.write)
         if watcher.aborted:
             if request.transport is not None:
                 request.transport.abort()

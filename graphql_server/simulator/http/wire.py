@@ -12,7 +12,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from graphql_server.simulator.catalogue import ResourceType
+from graphql_server.simulator.catalogue import CRD_GROUP, CRD_PLURAL, ResourceType
+from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.protobuf import PROTOBUF, decode_body
 from graphql_server.simulator.selectors import (
     FieldSelector,
     LabelSelector,
@@ -52,6 +54,8 @@ def query_int(query: Any, name: str) -> int | None:
 
 async def json_body(request: web.Request) -> Any:
     raw = await request.read()
+    if request.content_type == PROTOBUF:
+        return decode_body(raw)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -59,6 +63,22 @@ async def json_body(request: web.Request) -> Any:
             "the request body could not be decoded: couldn't get version/kind; "
             f"json parse error: {exc}"
         ) from exc
+
+
+def field_manager(request: web.Request, *, applying: bool = False) -> str:
+    """The request's field manager: ``fieldManager``, else its user agent's product
+    (an apply must name its manager)."""
+    named = request.query.get("fieldManager", "")
+    if named or applying:
+        return named
+    agent = request.headers.get("User-Agent", "")
+    return agent.split("/", 1)[0][:128] or "unknown"
+
+
+def crd_of(cluster: ClusterModel, rtype: ResourceType) -> dict[str, Any] | None:
+    """The CRD defining ``rtype``; None for built-in types."""
+    entry = cluster.store(cluster.resolve(CRD_GROUP, "v1", CRD_PLURAL)).get("", rtype.key)
+    return None if entry is None else entry.obj
 
 
 def selectors(

@@ -207,12 +207,14 @@ PREFIXES = (
     "/apis/apps/v1/namespaces/kube-system",
     "/apis/example.com/v1/namespaces/default",
     "/apis/apiextensions.k8s.io/v1",
+    "/apis/authorization.k8s.io/v1",
+    "/openapi",
     "/_sim",
 )
 SEGMENTS = (
     "pods", "configmaps", "deployments", "widgets", "namespaces", "default", "status", "watch",
     "customresourcedefinitions", "widget-red", "coredns", "..", "%", "x" * 300, "", "%2F",
-    "faults", "nodes", "node-0000", "\u2603",
+    "faults", "nodes", "node-0000", "\u2603", "scale", "selfsubjectaccessreviews", "v2", "v3",
 )  # fmt: skip
 QUERIES = (
     "", "?watch=1", "?watch=true&resourceVersion=1", "?limit=-1", "?limit=2", "?labelSelector=!",
@@ -223,10 +225,12 @@ BODIES = (
     b"", b"{", b"[]", b"null", b'{"metadata": {"name": "fuzz"}}', bytes(range(256)),
     b'{"metadata": {"name": "fuzz", "finalizers": ["a/b"]}, "spec": {"group": 1}}',
     b'[{"op": "add", "path": "/metadata/labels/x", "value": "y"}]',
+    b"k8s\x00\x0a\x11\x0a\x02v1\x12\x09ConfigMap\x12\x03\x0a\x01\xff",
 )  # fmt: skip
 CONTENT_TYPES = (
     "application/json", "application/merge-patch+json", "application/json-patch+json",
     "application/strategic-merge-patch+json", "application/apply-patch+yaml", "text/plain",
+    "application/vnd.kubernetes.protobuf",
 )  # fmt: skip
 
 
@@ -237,6 +241,7 @@ COLLECTIONS = (
     "/api/v1/namespaces",
     "/api/v1/nodes",
     "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+    "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
 )
 
 
@@ -245,7 +250,8 @@ async def test_every_verb_body_and_content_type_on_real_resources(sim: Sim) -> N
     statuses: dict[int, int] = {}
     async with aiohttp.ClientSession() as session:
         for collection in COLLECTIONS:
-            for path in (collection, collection + "/fuzz", collection + "/fuzz/status"):
+            subresources = ("/fuzz/status", "/fuzz/scale", "/web/scale")
+            for path in (collection, collection + "/fuzz", *(collection + s for s in subresources)):
                 for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
                     for body in BODIES:
                         for content_type in CONTENT_TYPES:
@@ -283,6 +289,9 @@ async def test_random_requests_never_fail_the_server(sim: Sim) -> None:
         async with session.get(sim.running.url + "/readyz") as ready:
             assert await ready.text() == "ok"
         async with session.get(sim.running.url + "/openapi/v2") as openapi:
-            assert openapi.status == 404
+            assert openapi.status == 200
+            assert (await openapi.json())["swagger"] == "2.0"
+        async with session.get(sim.running.url + "/openapi/v9") as unknown:
+            assert unknown.status == 404
         async with session.get(sim.running.url + "/api/v1/namespaces/kube-system") as system:
             assert system.status == 200
