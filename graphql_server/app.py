@@ -230,7 +230,15 @@ def create_app(
             return JSONResponse(
                 {"ready": False, "reason": f"{len(pending)} migrations pending"}, status_code=503
             )
-        return JSONResponse({"ready": True})
+        sync = request.app.state.parts.sync
+        if sync is not None and sync.writer.unavailable is not None:
+            # Another task's ping can succeed while the writer cannot commit.
+            reason = f"the sync cannot save changes: {sync.writer.unavailable}"
+            return JSONResponse({"ready": False, "reason": reason}, status_code=503)
+        degraded = [] if sync is None else sync.tracker.degraded()
+        # A cluster that cannot be reached is its own sync status, not this server's
+        # readiness: the server still serves every cluster it holds.
+        return JSONResponse({"ready": True, "degradedClusters": degraded})
 
     return Starlette(
         routes=[

@@ -4,7 +4,9 @@ LIST (paginated; a 410 on a continue token restarts the list), then WATCH from
 the list's resourceVersion with bookmarks; resume from the last version seen
 (objects and bookmarks) after a timeout or a dropped connection; a client-side
 idle timeout catches hung streams; 410 Gone, as HTTP status or ERROR event,
-means relist. Failures back off with jitter and never end the loop. Objects are
+means relist. Failures back off with jitter and never end the loop; a second
+attempt in a row that cannot reach the API server (a dropped connection alone is
+routine) reports the type DEGRADED until a watch is answered again. Objects are
 handed to a ``WatchSink`` as raw dicts; the loop itself stores nothing.
 """
 
@@ -26,6 +28,8 @@ from graphql_server.kube.discovery import ResourceType
 from graphql_server.retrying import Backoff
 
 log = logging.getLogger(__name__)
+
+UNREACHABLE_ATTEMPTS = 2
 
 
 class WatchSink(Protocol):
@@ -78,6 +82,7 @@ class Reflector:
         self.relist_reasons: Counter[str] = Counter()  # why each relist happened
         self.restarts: Counter[str] = Counter()
         self._relist_reason = relist_reason
+        self._unreachable = 0  # attempts in a row that could not reach the API server
         # Every line about this loop names its cluster (when given) and type.
         self.log = logging.LoggerAdapter(
             log, {**(log_context or {}), "resource_type": resource_type.name}
@@ -92,7 +97,7 @@ class Reflector:
                     self.resource_version = await self.list()
                     self.relists += 1
                     self.relist_reasons[self._relist_reason] += 1
-                self.sink.report("SYNCED")
+                    self.sink.report("SYNCED")
                 progressed = await self.watch()
                 self.restarts["ended"] += 1
                 if progressed:
@@ -112,7 +117,8 @@ class Reflector:
                 delay = min(
                     backoff.next_delay() * (4 if exc.status == 403 else 1), self.options.backoff_max
                 )
-                if exc.status == 0:
+                self._unreachable = self._unreachable + 1 if exc.status == 0 else 0
+                if exc.status == 0 and self._unreachable < UNREACHABLE_ATTEMPTS:
                     # A dropped connection is routine: resume from the last version seen.
                     self.log.info("%s: %s; resuming in %.1fs", self.type.name, exc.message, delay)
                 else:
@@ -172,6 +178,8 @@ class Reflector:
         async with self.client.stream(
             path, params, idle_timeout=self.options.idle_timeout
         ) as lines:
+            self._unreachable = 0
+            self.sink.report("SYNCED")  # the API server answered: caught up from here
             async for line in lines:
                 if await self._event(line):
                     progressed = True

@@ -155,6 +155,21 @@ class SyncCollector(Collector):
         )
         applied.add_metric((), sum(w.applied_events for w in writers))
         yield applied
+        for name, documentation, count in (
+            ("writer_rejected_rows", "Rows the database refused for their content "
+             "(isolated; their type is relisted).", sum(w.rejected_rows for w in writers)),
+            ("writer_abandoned_sweeps", "Sweeps given up after repeated failures "
+             "(their type is relisted).", sum(w.abandoned_sweeps for w in writers)),
+        ):  # fmt: skip
+            counter = CounterMetricFamily(f"{PREFIX}_{name}", documentation)
+            counter.add_metric((), count)
+            yield counter
+        down = GaugeMetricFamily(
+            f"{PREFIX}_writer_database_unavailable",
+            "1 while the writer cannot commit because the database is unavailable.",
+        )
+        down.add_metric((), float(any(w.unavailable for w in writers)))
+        yield down
         yield _histogram(
             f"{PREFIX}_writer_batch_rows",
             "Rows (before coalescing) in each writer batch.",

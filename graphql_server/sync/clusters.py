@@ -12,6 +12,7 @@ from graphql_server.errors import GraphQLServerError
 from graphql_server.kube.client import KubeClient
 from graphql_server.kube.discovery import CRD_TYPE, ResourceType, TypeFilter, discover
 from graphql_server.kube.watching import Reflector, WatchOptions
+from graphql_server.retrying import Backoff
 from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.rows import to_row
 from graphql_server.sync.sinks import OperationSink, ProgressSink
@@ -21,6 +22,7 @@ from graphql_server.tasks import TaskOwner
 log = logging.getLogger(__name__)
 
 REDISCOVERY_DELAYS = (0.2, 1.0, 2.0, 5.0)
+RELIST_BACKOFF = (1.0, 300.0)  # seconds before relisting a type whose rows were refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,10 @@ class WatchedCluster(Protocol):
 
     async def resync(self) -> None: ...
 
+    def relist_later(self, type_name: str) -> None: ...
+
+    def relisted(self, type_name: str) -> None: ...
+
     async def stop(self) -> None: ...
 
 
@@ -105,6 +111,8 @@ class ClusterSync:
         self.reflectors: dict[str, tuple[Reflector, asyncio.Task[None]]] = {}
         self._rediscovery: asyncio.Task[None] | None = None
         self._rediscover_again = False
+        self._relists: dict[str, Backoff] = {}  # types relisted because rows were refused
+        self._relisting: dict[str, asyncio.Task[None]] = {}
         self.log = logging.LoggerAdapter(log, {"cluster_id": cluster_id})
 
     def row(self, resource_type: ResourceType, obj: dict[str, Any]) -> ResourceRow | None:
@@ -190,6 +198,32 @@ class ClusterSync:
             await self.tasks.cancel(task)
             del self.reflectors[name]
             self._start_type(reflector.type, None, reason="resync")
+
+    def relist_later(self, type_name: str) -> None:
+        """List the type again after a backoff delay (the database refused a row of it:
+        the relist retries it). Repeated refusals wait longer, up to a few minutes."""
+        pending = self._relisting.get(type_name)
+        if pending is not None and not pending.done():
+            return
+        backoff = self._relists.setdefault(type_name, Backoff(*RELIST_BACKOFF))
+        delay = backoff.next_delay()
+        self._relisting[type_name] = self.tasks.spawn(
+            f"relist:{type_name}", self._relist(type_name, delay)
+        )
+
+    def relisted(self, type_name: str) -> None:
+        """Every refused row of the type has landed: the next refusal starts afresh."""
+        self._relists.pop(type_name, None)
+
+    async def _relist(self, type_name: str, delay: float) -> None:
+        await asyncio.sleep(delay)  # lets the delay pass on purpose: a backoff
+        entry = self.reflectors.pop(type_name, None)
+        if entry is None:
+            return
+        reflector, task = entry
+        await self.tasks.cancel(task)
+        self.log.info("cluster %s: relisting %s (rows refused)", self.cluster_id, type_name)
+        self._start_type(reflector.type, None, reason="refused")
 
     async def pause(self) -> None:
         """Stop every watch (and a pending rediscovery), keeping the client open."""

@@ -198,6 +198,13 @@ class LeasedClusterSync:
         if self.held:
             await self.sync.resync()
 
+    def relist_later(self, type_name: str) -> None:
+        if self.held:
+            self.sync.relist_later(type_name)
+
+    def relisted(self, type_name: str) -> None:
+        self.sync.relisted(type_name)
+
     def announce(self) -> None:
         if self.held:
             self.publisher.put_nowait(self.hello)

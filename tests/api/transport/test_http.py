@@ -109,4 +109,4 @@ async def test_health_and_readiness(server: RunningServer) -> None:
             assert (response.status, await response.text()) == (200, "ok")
         async with session.get(f"{server.url}/readyz") as response:
             assert response.status == 200
-            assert await response.json() == {"ready": True}
+            assert await response.json() == {"ready": True, "degradedClusters": []}
