@@ -185,10 +185,30 @@ async def rotate_key(settings: Settings, new_key: str | None) -> int:
     return 0
 
 
+async def preflight(settings: Settings) -> None:
+    """What would stop the server's start, checked before serving so that it fails in
+    one line (``main``) instead of a traceback from inside the web server: the data
+    directory must take the server id, the database must open and migrate."""
+    from graphql_server.errors import ConfigurationError
+    from graphql_server.store import Store
+    from graphql_server.store.identity import server_id_for
+
+    try:
+        server_id_for(settings)
+    except OSError as exc:
+        where = settings.effective_data_dir()
+        raise ConfigurationError(
+            f"cannot write to the data directory {where}: {exc.strerror or exc}"
+        ) from exc
+    store = await Store.open(settings.effective_database_url(), migrate=True)
+    await store.close()
+
+
 def serve(settings: Settings) -> int:
     from graphql_server.app import create_app
     from graphql_server.components import serve_broker, serve_components
 
+    asyncio.run(preflight(settings))
     app = create_app(settings, broker=serve_broker(settings), components=serve_components(settings))
     config = uvicorn.Config(
         app,
