@@ -55,6 +55,7 @@ class ClusterState:
     stopped: bool = False
     error: str | None = None
     store_error: str | None = None  # the writer cannot commit
+    unheard: str | None = None  # an error set since the last flush, perhaps cleared since
 
     @property
     def phase(self) -> str:
@@ -121,7 +122,12 @@ class SyncTracker:
             self._mark(cluster_id)
 
     def set_cluster_error(self, cluster_id: str, error: str | None) -> None:
-        self.cluster(cluster_id).error = error
+        """The cluster's own error (its versions went backwards), or None once repaired.
+        An error is heard even if it is cleared before the next flush."""
+        state = self.cluster(cluster_id)
+        state.error = error
+        if error:
+            state.unheard = error
         self._mark(cluster_id)
 
     def stopped(self, cluster_id: str) -> None:
@@ -206,6 +212,17 @@ class SyncTracker:
                     extra={"cluster_id": cluster_id},
                 )
                 self._dirty.add(cluster_id)  # saved with the next change
+            unheard, state.unheard = state.unheard, None
+            if unheard and state.phase != "DEGRADED":
+                await self.broker.publish(
+                    SYNC_TOPIC,
+                    SyncStatusEvent(
+                        cluster_id=cluster_id,
+                        phase="DEGRADED",
+                        resource_count=sum(k.count for k in state.kinds.values()),
+                        error=unheard,
+                    ),
+                )
             await self.broker.publish(
                 SYNC_TOPIC,
                 SyncStatusEvent(

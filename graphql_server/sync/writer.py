@@ -32,7 +32,7 @@ from graphql_server.events import RESOURCES_TOPIC, ResourceEvent
 from graphql_server.kube.discovery import ResourceType
 from graphql_server.retrying import Backoff, Jitter
 from graphql_server.store import Store
-from graphql_server.store.clusters import save_resume_versions
+from graphql_server.store.clusters import forget_resume_versions, save_resume_versions
 from graphql_server.store.faults import describe, is_transient
 from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.stats import BATCH_ROWS, BATCH_SECONDS, Distribution
@@ -82,6 +82,14 @@ class Checkpoint:
 
 
 @dataclass(slots=True)
+class Reset:
+    """The cluster's API server went back in time: what is stored for it no longer
+    orders anything, and its types resume from a full list (which replaces the rows)."""
+
+    cluster_id: str
+
+
+@dataclass(slots=True)
 class Change:
     """One object's latest state within a batch: a row to store, or None to delete."""
 
@@ -92,7 +100,7 @@ class Change:
     version: str | None = None  # a delete's resourceVersion: an older one deletes nothing
 
 
-Operation = Upsert | Delete | Sweep | Checkpoint
+Operation = Upsert | Delete | Sweep | Checkpoint | Reset
 Applied = Callable[[list[ResourceEvent]], None]
 # (cluster id, type name) -> (apiVersion, kind, resourceVersion to resume from)
 Versions = dict[tuple[str, str], tuple[str, str, str]]
@@ -181,17 +189,20 @@ class Writer:
                     self._space.notify_all()
 
     async def _apply(self, batch: list[Operation]) -> None:
-        segment: list[Operation] = []
+        segment: list[Upsert | Delete | Checkpoint] = []
         for operation in batch:
-            if isinstance(operation, Sweep):
+            if isinstance(operation, Sweep | Reset):
                 await self._commit_segment(segment)
                 segment = []
-                await self._sweep(operation)
+                if isinstance(operation, Sweep):
+                    await self._sweep(operation)
+                else:
+                    await self._reset(operation)
             else:
                 segment.append(operation)
         await self._commit_segment(segment)
 
-    async def _commit_segment(self, segment: list[Operation]) -> None:
+    async def _commit_segment(self, segment: list[Upsert | Delete | Checkpoint]) -> None:
         if not segment:
             return
         latest: dict[tuple[str, str], Change] = {}
@@ -298,6 +309,35 @@ class Writer:
         if sweep.checkpoint:
             versions = {key: (rtype.api_version, rtype.kind, sweep.checkpoint)}
             await self._commit([], versions)
+
+    async def _reset(self, reset: Reset) -> None:
+        cluster_id = reset.cluster_id
+        dialect = self.store.database.dialect
+
+        async def resume_from_lists(connection: Any) -> None:
+            await forget_resume_versions(connection, dialect, cluster_id)
+
+        backoff = database_backoff()
+        while True:
+            try:
+                await self.store.resources.forget_versions(cluster_id, after=resume_from_lists)
+                break
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.error(
+                        "cluster %s: cannot forget its stored versions: %s",
+                        cluster_id,
+                        describe(exc),
+                        extra={"cluster_id": cluster_id},
+                    )
+                    return
+                await self._wait_for_database(exc, backoff)
+        self._available()
+        log.info(
+            "cluster %s: stored versions forgotten; its next lists replace its rows",
+            cluster_id,
+            extra={"cluster_id": cluster_id},
+        )
 
     async def _wait_for_database(self, exc: BaseException, backoff: Backoff) -> None:
         delay = backoff.next_delay()

@@ -29,6 +29,7 @@ from graphql_server.kube.watching import Reflector
 from graphql_server.retrying import Backoff, retry
 from graphql_server.sync.clusters import ClusterSync, SyncOptions
 from graphql_server.sync.scaleout.operations import (
+    CLUSTER_REPORT,
     Forget,
     Hello,
     Item,
@@ -114,6 +115,11 @@ class ReportingTracker:
 
     def stopped(self, cluster_id: str) -> None:
         self.publisher.put_nowait(Stopped(cluster_id))
+
+    def set_cluster_error(self, cluster_id: str, error: str | None) -> None:
+        """Sent as the report of no type (``CLUSTER_REPORT``): the cluster's own error."""
+        phase = "DEGRADED" if error else "SYNCED"
+        self.publisher.put_nowait(Report(cluster_id, CLUSTER_REPORT, phase, error))
 
     def announce(self, cluster_id: str) -> None:
         """Everything known again, for a store writer that just took over."""
