@@ -27,6 +27,7 @@ from graphql_server.api.context import Services
 from graphql_server.broker.base import Overflows
 from graphql_server.sync.stats import Histogram, SyncStats, WriterStats
 from graphql_server.sync.status import PHASES
+from graphql_server.tasks import RESTARTS
 
 PREFIX = "graphql_server"
 KIND_LABELS = ("cluster_id", "resource_type")
@@ -244,3 +245,17 @@ class ServingCollector(Collector):
             messages.add_metric((mailbox,), count)
         yield dropped
         yield messages
+
+
+class TaskCollector(Collector):
+    """Restarts of the background tasks that died (``tasks.RESTARTS``)."""
+
+    def collect(self) -> Iterator[Metric]:
+        restarts = CounterMetricFamily(
+            f"{PREFIX}_task_restarts",
+            "Background tasks restarted after dying of an error, by task.",
+            labels=("task",),
+        )
+        for name, count in sorted(RESTARTS.items()):
+            restarts.add_metric((name,), count)
+        yield restarts

@@ -151,7 +151,7 @@ class ClusterSync:
             relist_reason=reason,
             log_context={"cluster_id": self.cluster_id},
         )
-        task = self.tasks.spawn(f"watch:{resource_type.name}", reflector.run())
+        task = self.tasks.keep(f"watch:{resource_type.name}", reflector.run)
         self.reflectors[resource_type.name] = (reflector, task)
 
     async def _retire(self, name: str, resource_type: ResourceType | None) -> None:

@@ -143,9 +143,9 @@ class SyncService:
 
     async def __aenter__(self) -> SyncService:
         await self.feed.open(self.tasks)
-        self.tasks.spawn("writer", self.writer.run())
-        self.tasks.spawn("status", self.tracker.run())
-        self.tasks.spawn("commands", serve_commands(self.broker, self.commands))
+        self.tasks.keep("writer", self.writer.run)
+        self.tasks.keep("status", self.tracker.run)
+        self.tasks.keep("commands", lambda: serve_commands(self.broker, self.commands))
         await self.connections.start()
         for source in self.sources:
             self.tasks.spawn(f"connect:{source.name}", self._connect(source))

@@ -8,6 +8,7 @@ told the truth: DEGRADED with the error, ``/readyz`` 503, one event per change.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -111,6 +112,9 @@ async def test_outage_under_churn_loses_nothing_and_is_reported(tmp_path: Path) 
             return len(await synced.sync_events()) >= 2
 
         await until(two_events, 20, "the outage and the recovery are in the event log")
+        alive = {task.get_name() for task in asyncio.all_tasks() if not task.done()}
+        kept = {"sync:writer", "sync:status", "connections:monitoring", "connections:sync-errors"}
+        assert kept <= alive, kept - alive  # none was left dead by the outage
         events = await synced.sync_events()
         assert len(events) == 2, events
         assert "degraded" in events[0], events

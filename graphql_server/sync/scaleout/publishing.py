@@ -169,7 +169,7 @@ class LeasedClusterSync:
 
     async def start(self) -> None:
         """Contend for the lease; types stored but no longer served are the writer's call."""
-        self.tasks.spawn("lease", self.holding.run(self._watch))
+        self.tasks.keep("lease", lambda: self.holding.run(self._watch))
 
     async def _watch(self, lease: Lease) -> None:
         self.publisher.epoch = lease.epoch
