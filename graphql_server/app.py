@@ -43,7 +43,7 @@ from graphql_server.metrics import Metrics
 from graphql_server.registry import Registry, Source
 from graphql_server.settings import Settings
 from graphql_server.store import Store
-from graphql_server.store.identity import secrets_for, server_id_for
+from graphql_server.store.identity import finish_rotation, secrets_for, server_id_for
 from graphql_server.sync.service import SyncService
 from graphql_server.sync.stats import SyncStats
 
@@ -189,6 +189,11 @@ def create_app(
             secrets=secrets_for(settings),
             server_id=server_id_for(settings),
         )
+        try:
+            await finish_rotation(settings, store.credentials)
+        except BaseException:
+            await store.close()
+            raise
         bus = broker or InProcessBroker()
         await bus.start()
         feeds = Feeds()

@@ -160,18 +160,27 @@ async def migrate(settings: Settings) -> None:
 
 
 async def rotate_key(settings: Settings, new_key: str | None) -> int:
-    """Re-seal every credential; a key file is replaced only once the database is done."""
+    """Re-seal every credential; a key file is replaced only once the database is done.
+
+    Crash-safe at every step (``store.identity``): a rotation a crash interrupted is
+    finished first, here and on every start."""
     from graphql_server.crypto import SecretBox, encode_key, generate_key, key_id, parse_key
     from graphql_server.store import Store
-    from graphql_server.store.identity import install_staged_key, secret_box_for, stage_key
+    from graphql_server.store.identity import (
+        finish_rotation,
+        install_staged_key,
+        secret_box_for,
+        stage_key,
+    )
 
-    old = secret_box_for(settings)
     key = parse_key(new_key) if new_key else generate_key()
     from_file = not settings.secret_key
-    if from_file:
-        stage_key(settings, key)
-    store = await Store.open(settings.effective_database_url(), secrets=old)
+    store = await Store.open(settings.effective_database_url())
     try:
+        await finish_rotation(settings, store.credentials)
+        old = secret_box_for(settings)
+        if from_file:
+            stage_key(settings, key)
         count = await store.credentials.rotate(old, SecretBox(key))
     finally:
         await store.close()
@@ -188,10 +197,11 @@ async def rotate_key(settings: Settings, new_key: str | None) -> int:
 async def preflight(settings: Settings) -> None:
     """What would stop the server's start, checked before serving so that it fails in
     one line (``main``) instead of a traceback from inside the web server: the data
-    directory must take the server id, the database must open and migrate."""
+    directory must take the server id, the database must open and migrate, a key
+    rotation a crash interrupted must finish."""
     from graphql_server.errors import ConfigurationError
     from graphql_server.store import Store
-    from graphql_server.store.identity import server_id_for
+    from graphql_server.store.identity import finish_rotation, server_id_for
 
     try:
         server_id_for(settings)
@@ -201,7 +211,10 @@ async def preflight(settings: Settings) -> None:
             f"cannot write to the data directory {where}: {exc.strerror or exc}"
         ) from exc
     store = await Store.open(settings.effective_database_url(), migrate=True)
-    await store.close()
+    try:
+        await finish_rotation(settings, store.credentials)
+    finally:
+        await store.close()
 
 
 def serve(settings: Settings) -> int:
