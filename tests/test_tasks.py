@@ -11,7 +11,7 @@ import pytest
 from graphql_server.metrics.collectors import TaskCollector
 from graphql_server.retrying import Backoff, Jitter
 from graphql_server.tasks import RESTARTS, TaskOwner
-from tests.faults.harness import until
+from tests.helpers import until
 
 
 async def test_a_kept_task_that_dies_is_restarted_and_reported(

@@ -1,15 +1,14 @@
 """A real server syncing a simulated cluster, with the means to break what it depends on.
 
-``served_sync`` runs the app (uvicorn on a loopback port, ``/readyz`` and all) with
-the sync of one simulated cluster as its component, so a fault test can look at
-what an operator would: the store, the sync status, ``/readyz`` and the event log.
+``served_sync`` runs the app (uvicorn on a loopback port, ``/readyz`` and all) with the
+sync of one simulated cluster as its component, so a fault test can look at what an
+operator would: the store, the sync status, ``/readyz`` and the event log. The tests
+wait with ``tests.helpers.until`` (polled, with a deadline).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,20 +25,6 @@ from graphql_server.sync.connecting import ClusterSource
 from graphql_server.sync.service import SyncService, sync_options
 from tests.conftest import RunningServer, free_port, serving
 from tests.sync.harness import FAST_WATCH
-
-
-async def until(condition: Callable[[], Awaitable[bool] | bool], within: float, what: str) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        result = condition()
-        if not isinstance(result, bool):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"within {within}s: {what}")
-        await asyncio.sleep(0.05)
 
 
 @dataclass

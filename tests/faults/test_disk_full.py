@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from graphql_server.simulator import SimulatedCluster
-from tests.faults.harness import served_sync, until
+from tests.faults.harness import served_sync
+from tests.helpers import until
 from tests.sync.harness import converge
 
 

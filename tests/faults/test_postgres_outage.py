@@ -19,7 +19,8 @@ import pytest
 from graphql_server.simulator import SimulatedCluster
 from graphql_server.store import Store
 from tests.conftest import POSTGRES_ADMIN_URL, postgres_database
-from tests.faults.harness import served_sync, until
+from tests.faults.harness import served_sync
+from tests.helpers import until
 from tests.sync.harness import converge
 
 pytestmark = pytest.mark.postgres

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graphql_server.store import Store
-from tests.faults.harness import until
+from tests.helpers import until
 from tests.sync.harness import converge, store_inventory, synced_cluster
 
 SQLITE_REFUSE = (

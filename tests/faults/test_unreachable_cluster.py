@@ -13,7 +13,8 @@ from pathlib import Path
 
 from graphql_server.simulator import SimulatedCluster
 from tests.conftest import free_port
-from tests.faults.harness import served_sync, until
+from tests.faults.harness import served_sync
+from tests.helpers import until
 from tests.sync.harness import converge
 
 

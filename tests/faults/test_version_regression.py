@@ -18,7 +18,8 @@ from graphql_server.simulator import SimulatedCluster
 from graphql_server.store import Store
 from graphql_server.store.resources import ResourceQuery
 from tests.conftest import free_port
-from tests.faults.harness import served_sync, until
+from tests.faults.harness import served_sync
+from tests.helpers import until
 from tests.sync.harness import converge, store_inventory, synced_cluster
 
 

@@ -133,9 +133,9 @@ async def test_nats_restarting_loses_nothing(
     ):
         await converge(store, cluster, within=60)
         await cluster.start_churn(50, seed=4)
-        nats_server.stop()
+        await nats_server.stop_async()
         await asyncio.sleep(1.0)  # changes keep coming while NATS is away: they wait
-        nats_server.start()
+        await nats_server.start_async()
         await asyncio.sleep(1.0)
         await cluster.stop_churn()
         await converge(store, cluster, within=40)
