@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from graphql_server.store import Store
+from graphql_server.sync.writer import Sweep
 from tests.helpers import until
 from tests.sync.harness import converge, store_inventory, synced_cluster
 
@@ -113,3 +114,50 @@ async def _config_maps(store: Store, cluster_id: str) -> list[dict[str, Any]]:
     return await store.resources.select(
         ResourceQuery(cluster_ids=(cluster_id,), kinds=("ConfigMap",)), limit=10_000
     )
+
+
+SQLITE_REFUSE_DELETES = (
+    "CREATE TRIGGER refuse_deletes BEFORE DELETE ON resources "
+    "BEGIN SELECT RAISE(ABORT, 'deletes are refused'); END"
+)
+POSTGRES_REFUSE_DELETES = (
+    "CREATE FUNCTION refuse_deletes() RETURNS trigger AS $$ BEGIN "
+    "RAISE EXCEPTION 'deletes are refused' USING ERRCODE = 'check_violation'; END $$ "
+    "LANGUAGE plpgsql",
+    "CREATE TRIGGER refuse_deletes BEFORE DELETE ON resources "
+    "FOR EACH ROW EXECUTE FUNCTION refuse_deletes()",
+)
+
+
+async def test_a_sweep_that_keeps_failing_gives_up_and_is_relisted(
+    database_url: str, tmp_path: Path
+) -> None:
+    async with synced_cluster(database_url, tmp_path, objects=150) as synced:
+        store, cluster, service = synced.store, synced.cluster, synced.service
+        await converge(store, cluster)
+        connection = store.database.connection()
+        postgres = store.database.dialect == "postgres"
+        for statement in POSTGRES_REFUSE_DELETES if postgres else (SQLITE_REFUSE_DELETES,):
+            await connection.execute_script(statement)
+        reflector, _ = service.supervisor.clusters[synced.cluster_id].reflectors["configmaps"]
+        # A sweep that would remove every config map: the database refuses each attempt.
+        await service.writer.put(Sweep(synced.cluster_id, reflector.type, set()))
+
+        def degraded() -> bool:
+            kind = service.tracker.clusters[synced.cluster_id].kinds["configmaps"]
+            return kind.status == "DEGRADED" and "sweep failed" in (kind.error or "")
+
+        await until(degraded, 20, "the sweep is given up and reported")
+        assert service.writer.abandoned_sweeps == 1
+        # The writer goes on with everything else.
+        cluster.create_object(config_map("after-the-sweep"))
+        await converge(store, cluster, within=20)  # nothing was swept by the failed sweep
+        drop = "DROP TRIGGER refuse_deletes" + (" ON resources" if postgres else "")
+        await connection.execute_script(drop)
+
+        def synced_again() -> bool:
+            kind = service.tracker.clusters[synced.cluster_id].kinds["configmaps"]
+            return kind.status == "SYNCED"
+
+        await until(synced_again, 30, "the relist sweeps for real and the type is SYNCED")
+        await converge(store, cluster)
