@@ -71,6 +71,7 @@ class Bench:
     full: tuple[str, ...] = ()
     quick: tuple[str, ...] = ()
     patterns: tuple[Pattern, ...] = ()
+    database: str = "sqlite"  # what it writes to unless given --database-url
 
 
 KNOWN: dict[str, Bench] = {
@@ -144,6 +145,8 @@ KNOWN: dict[str, Bench] = {
             ),
         ),
         Bench("registry_bench.py", quick=("--rows", "10000", "--requests", "60")),
+        # SQLite in one process and PostgreSQL behind NATS: each figure names its own.
+        Bench("nats_bench.py", quick=("--quick",), database="sqlite+pg"),
         Bench(
             "load_test.py",
             quick=(
@@ -479,7 +482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             help_text = _help(bench.script)
             bench_args, note = arguments(bench, args.quick, help_text)
             outcome = run_one(
-                bench, "sqlite", bench_args, timeout, Path(logs), args.verbose, args.silence
+                bench, bench.database, bench_args, timeout, Path(logs), args.verbose, args.silence
             )
             outcome.note = "; ".join(n for n in (note, outcome.note) if n)
             outcomes.append(outcome)
