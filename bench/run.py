@@ -14,19 +14,27 @@ benchmarks that print prose. A benchmark added to ``bench/`` is picked up withou
 changes here; ``--quick`` passes it ``--quick`` if its ``--help`` offers it.
 
     python bench/run.py [--quick] [--only sync_bench ...] [--postgres URL | --no-postgres]
+                        [--write-readme]
+
+It exits non-zero when a benchmark fails, hangs (``--silence`` seconds without
+output, or past ``--timeout``), loses a figure it should print, or misses a target.
+``--write-readme`` writes the run's table into README.md between its markers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -42,6 +50,10 @@ DEFAULT_POSTGRES = os.environ.get(
 NUMBER = r"[-+]?(?:\d[\d,]*)?\.?\d+(?:[eE][-+]?\d+)?|nan|inf"
 TABLE_LINE = re.compile(rf"^(?P<name>\S.*?)\s{{2,}}(?P<value>{NUMBER})(?:\s{{2,}}(?P<target>.*))?$")
 TARGET = re.compile(rf"^(?P<op><=|>=|<|>|=)\s*(?P<bound>{NUMBER})")
+SILENCE = 300.0  # seconds without output after which a benchmark counts as hung
+README = REPO / "README.md"
+README_START = "<!-- bench/run.py table -->"
+README_END = "<!-- /bench/run.py table -->"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,7 @@ class Bench:
     full: tuple[str, ...] = ()
     quick: tuple[str, ...] = ()
     patterns: tuple[Pattern, ...] = ()
+    database: str = "sqlite"  # what it writes to unless given --database-url
 
 
 KNOWN: dict[str, Bench] = {
@@ -132,6 +145,8 @@ KNOWN: dict[str, Bench] = {
             ),
         ),
         Bench("registry_bench.py", quick=("--rows", "10000", "--requests", "60")),
+        # SQLite in one process and PostgreSQL behind NATS: each figure names its own.
+        Bench("nats_bench.py", quick=("--quick",), database="sqlite+pg"),
         Bench(
             "registry_import_bench.py",
             quick=("--models", "60", "--components", "1000", "--resources", "5000"),
@@ -286,10 +301,18 @@ def postgres_database(admin_url: str) -> Iterator[str]:
 
 
 def run_one(
-    bench: Bench, database: str, args: list[str], timeout: float, logs: Path, echo: bool
+    bench: Bench,
+    database: str,
+    args: list[str],
+    timeout: float,
+    logs: Path,
+    echo: bool,
+    silence: float = SILENCE,
 ) -> Outcome:
+    """Run one benchmark; a watchdog kills it past ``timeout`` seconds, or once it has
+    printed nothing for ``silence`` seconds (a hang prints nothing at all)."""
     outcome = Outcome(bench.script, database)
-    log = logs / f"{bench.script.removesuffix('.py')}-{database}.log"
+    log = logs / f"{Path(bench.script).stem}-{database}.log"
     started = time.monotonic()
     print(f"-- {bench.script} on {database}: {' '.join(args) or '(defaults)'}", flush=True)
     with log.open("w") as output:
@@ -299,20 +322,39 @@ def run_one(
             stderr=subprocess.STDOUT,
             text=True,
             cwd=REPO,
+            start_new_session=True,  # its helpers too are killed with it
         )
         assert process.stdout is not None
-        collected = []
-        deadline = started + timeout
-        for line in process.stdout:
-            collected.append(line)
-            output.write(line)
-            if echo:
-                print(f"   {line}", end="", flush=True)
-            if time.monotonic() > deadline:
-                process.kill()
-                outcome.note = f"killed after {timeout:.0f} s"
-                break
-        outcome.status = process.wait()
+        collected: list[str] = []
+        last_line = [time.monotonic()]
+        stopped = threading.Event()
+
+        def watchdog() -> None:
+            while not stopped.wait(0.2):
+                now = time.monotonic()
+                if now - started > timeout:
+                    outcome.note = f"killed after {timeout:.0f} s"
+                elif now - last_line[0] > silence:
+                    outcome.note = f"killed: silent for {silence:.0f} s (hung)"
+                else:
+                    continue
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                return
+
+        watching = threading.Thread(target=watchdog, name="bench-watchdog", daemon=True)
+        watching.start()
+        try:
+            for line in process.stdout:
+                last_line[0] = time.monotonic()
+                collected.append(line)
+                output.write(line)
+                if echo:
+                    print(f"   {line}", end="", flush=True)
+            outcome.status = process.wait()
+        finally:
+            stopped.set()
+            watching.join()
     outcome.seconds = time.monotonic() - started
     text = "".join(collected)
     outcome.figures = parse(bench, database, text)
@@ -326,6 +368,32 @@ def run_one(
         )
     print(f"   {len(outcome.figures)} figures in {outcome.seconds:.0f} s", flush=True)
     return outcome
+
+
+def failures(outcomes: Sequence[Outcome]) -> list[str]:
+    """Why the run fails: a benchmark that failed, hung or lost a figure, a missed target."""
+    found = [
+        f"{o.bench} ({o.database}): {o.note or f'exit {o.status}'}"
+        for o in outcomes
+        if o.status != 0 or o.note
+    ]
+    found += [
+        f"{f.bench} ({f.database}): {f.name} = {_format_value(f.value)}, target {f.target.strip()}"
+        for o in outcomes
+        for f in o.figures
+        if f.meets is False
+    ]
+    return found
+
+
+def with_table(readme: str, block: str) -> str:
+    """``readme`` with the text between the benchmark table's markers replaced by
+    ``block`` (a fenced block); the markers must be there."""
+    start, end = readme.find(README_START), readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no {README_START} ... {README_END} markers")
+    head = readme[: start + len(README_START)]
+    return f"{head}\n```text\n{block.rstrip()}\n```\n{readme[end:]}"
 
 
 def _format_value(value: float) -> str:
@@ -399,6 +467,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only.")
     parser.add_argument("--timeout", type=float, default=None, help="Seconds per benchmark.")
     parser.add_argument("--verbose", action="store_true", help="Echo each benchmark's output.")
+    parser.add_argument(
+        "--silence", type=float, default=SILENCE, help="Seconds without output that mean a hang."
+    )
+    parser.add_argument(
+        "--write-readme", action="store_true", help="Write the table into README.md."
+    )
     args = parser.parse_args(argv)
     timeout = args.timeout or (900.0 if args.quick else 3600.0)
     benches = discover(args.only)
@@ -411,7 +485,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for bench in benches:
             help_text = _help(bench.script)
             bench_args, note = arguments(bench, args.quick, help_text)
-            outcome = run_one(bench, "sqlite", bench_args, timeout, Path(logs), args.verbose)
+            outcome = run_one(
+                bench, bench.database, bench_args, timeout, Path(logs), args.verbose, args.silence
+            )
             outcome.note = "; ".join(n for n in (note, outcome.note) if n)
             outcomes.append(outcome)
             if "--database-url" not in help_text or args.no_postgres:
@@ -421,12 +497,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             with postgres_database(args.postgres) as url:
                 pg_args = [*bench_args, "--database-url", url]
-                outcomes.append(run_one(bench, "postgres", pg_args, timeout, Path(logs), False))
+                outcomes.append(
+                    run_one(bench, "postgres", pg_args, timeout, Path(logs), False, args.silence)
+                )
     mode = "quick" if args.quick else "full"
+    report = f"{mode} run, {time.monotonic() - started:.0f} s, on {machine()}\n{table(outcomes)}"
     print()
-    print(f"{mode} run, {time.monotonic() - started:.0f} s, on {machine()}")
-    print(table(outcomes), end="")
-    return 1 if any(o.status != 0 for o in outcomes) else 0
+    print(report, end="")
+    if args.write_readme:
+        README.write_text(with_table(README.read_text(encoding="utf-8"), report), "utf-8")
+        print(f"wrote the table into {README}")
+    problems = failures(outcomes)
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ from graphql_server.services.crds import following_crds
 from graphql_server.services.models import load_registry
 from graphql_server.settings import Settings
 from graphql_server.store import Store
-from graphql_server.store.identity import secrets_for, server_id_for
+from graphql_server.store.identity import finish_rotation, secrets_for, server_id_for
 from graphql_server.sync.service import SyncService
 from graphql_server.sync.stats import SyncStats
 
@@ -253,6 +253,11 @@ def create_app(
             secrets=secrets_for(settings),
             server_id=server_id_for(settings),
         )
+        try:
+            await finish_rotation(settings, store.credentials)
+        except BaseException:
+            await store.close()
+            raise
         bus = broker or InProcessBroker()
         await bus.start()
         feeds = Feeds()
@@ -307,10 +312,25 @@ def create_app(
             return JSONResponse(
                 {"ready": False, "reason": f"{len(pending)} migrations pending"}, status_code=503
             )
-        # Readiness is about the store; unreachable clusters are reported, not fatal.
+        sync = request.app.state.parts.sync
+        if sync is not None and sync.writer.unavailable is not None:
+            # Another task's ping can succeed while the writer cannot commit.
+            reason = f"the sync cannot save changes: {sync.writer.unavailable}"
+            return JSONResponse({"ready": False, "reason": reason}, status_code=503)
+        degraded = [] if sync is None else sync.tracker.degraded()
+        # Readiness is about the store: a cluster that cannot be reached is its own
+        # sync status and source report, not this server's readiness (it still serves
+        # every cluster it holds).
         sources = request.app.state.parts.source_report()
         unhealthy = [s["name"] for s in sources if not s["healthy"]]
-        return JSONResponse({"ready": True, "sources": sources, "unhealthy": unhealthy})
+        return JSONResponse(
+            {
+                "ready": True,
+                "sources": sources,
+                "unhealthy": unhealthy,
+                "degradedClusters": degraded,
+            }
+        )
 
     return Starlette(
         routes=[

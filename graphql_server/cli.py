@@ -231,10 +231,18 @@ async def migrate(settings: Settings) -> None:
 
 
 async def rotate_key(settings: Settings, new_key: str | None) -> int:
-    """Re-seal every credential; a key file is replaced only once the database is done."""
+    """Re-seal every credential; a key file is replaced only once the database is done.
+
+    Crash-safe at every step (``store.identity``): a rotation a crash interrupted is
+    finished first, here and on every start."""
     from graphql_server.crypto import SecretBox, encode_key, generate_key, key_id, parse_key
     from graphql_server.store import Store
-    from graphql_server.store.identity import install_staged_key, secret_box_for, stage_key
+    from graphql_server.store.identity import (
+        finish_rotation,
+        install_staged_key,
+        secret_box_for,
+        stage_key,
+    )
     from graphql_server.store.preflight import check_database
 
     key = parse_key(new_key) if new_key else generate_key()
@@ -242,11 +250,12 @@ async def rotate_key(settings: Settings, new_key: str | None) -> int:
     await check_database(url)
     from_file = not settings.secret_key
     with lock_if_used(settings, key_file=True):
-        old = secret_box_for(settings)
-        if from_file:
-            stage_key(settings, key)
-        store = await Store.open(url, secrets=old)
+        store = await Store.open(url)
         try:
+            await finish_rotation(settings, store.credentials)
+            old = secret_box_for(settings)
+            if from_file:
+                stage_key(settings, key)
             count = await store.credentials.rotate(old, SecretBox(key))
         finally:
             await store.close()

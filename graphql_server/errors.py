@@ -78,6 +78,13 @@ class KubernetesError(GraphQLServerError):
         self.reason = reason
 
 
+class ResourceVersionTooLarge(KubernetesError):
+    """The API server has not reached the requested resourceVersion: its versions went
+    backwards (restored from a backup, or a new cluster behind the same address)."""
+
+    code = "RESOURCE_VERSION_TOO_LARGE"
+
+
 class ResourceExpired(KubernetesError):
     """410 Gone: the requested resourceVersion or continue token is too old."""
 

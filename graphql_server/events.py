@@ -57,6 +57,7 @@ class SyncStatusEvent:
     phase: str
     resource_count: int
     kinds: tuple[dict[str, Any], ...] = ()
+    error: str | None = None  # why the cluster is DEGRADED
 
 
 @dataclass(frozen=True, slots=True)

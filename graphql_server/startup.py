@@ -29,7 +29,8 @@ from graphql_server.datadir import DataDirLock, check_data_dir
 from graphql_server.errors import ConfigurationError
 from graphql_server.running import run
 from graphql_server.settings import Settings
-from graphql_server.store.identity import secrets_for
+from graphql_server.store import Store
+from graphql_server.store.identity import finish_rotation, secrets_for
 from graphql_server.store.preflight import check_database
 
 log = logging.getLogger("graphql_server")
@@ -100,9 +101,20 @@ async def _serve(settings: Settings, running: list[_Server]) -> None:
             config,
             on_started=lambda: log.info("serving GraphQL at %s (open it in a browser)", url),
         )
+        await finish_interrupted_rotation(settings)
         async with app.router.lifespan_context(app):
             running.append(server)
             await server.serve(sockets=socks)
+
+
+async def finish_interrupted_rotation(settings: Settings) -> None:
+    """Migrate, and complete a key rotation a crash interrupted, before the
+    application opens the store with the key (``store.identity``)."""
+    store = await Store.open(settings.effective_database_url(), migrate=True)
+    try:
+        await finish_rotation(settings, store.credentials)
+    finally:
+        await store.close()
 
 
 @contextlib.contextmanager

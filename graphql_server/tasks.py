@@ -3,16 +3,30 @@
 Every long-running task of the process is started through a ``TaskOwner``,
 which names it, logs how it ended if it ended by itself, and cancels whatever
 is left when its owner stops. There are no fire-and-forget tasks.
+
+A task the process cannot do without is *kept* (:meth:`TaskOwner.keep`): when it
+dies of an error it is logged with its traceback, counted in
+:data:`RESTARTS` (by task name; exported as a metric), and started again after a
+backoff delay, never left dead. One that returns has finished its work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+import time
+from collections import Counter
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+from graphql_server.retrying import Backoff
+
 log = logging.getLogger(__name__)
+
+# Restarts of kept tasks in this process, by task name (owner:name).
+RESTARTS: Counter[str] = Counter()
+RESTART_BACKOFF = (1.0, 60.0)
+HEALTHY_RUN = 60.0  # a task that ran this long before dying restarts without delay growth
 
 
 class TaskOwner:
@@ -29,6 +43,38 @@ class TaskOwner:
         self._tasks.add(task)
         task.add_done_callback(self._finished)
         return task
+
+    def keep(
+        self,
+        name: str,
+        start: Callable[[], Coroutine[Any, Any, Any]],
+        backoff: Backoff | None = None,
+    ) -> asyncio.Task[Any]:
+        """Run ``start()`` as a task, and again each time it dies of an error."""
+        delays = backoff or Backoff(*RESTART_BACKOFF)
+        return self.spawn(name, self._kept(f"{self.name}:{name}", start, delays))
+
+    async def _kept(
+        self, name: str, start: Callable[[], Coroutine[Any, Any, Any]], backoff: Backoff
+    ) -> None:
+        while True:
+            began = time.monotonic()
+            try:
+                await start()
+                return
+            except Exception as exc:
+                if time.monotonic() - began >= HEALTHY_RUN:
+                    backoff.reset()
+                delay = backoff.next_delay()
+                RESTARTS[name] += 1
+                log.error(
+                    "task %s died (%s); restarting it in %.1fs",
+                    name,
+                    str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__,
+                    delay,
+                    exc_info=exc,
+                )
+            await asyncio.sleep(delay)  # the backoff before the restart
 
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -1,10 +1,12 @@
-"""Small clients for the tests: GraphQL over HTTP and over both websocket protocols."""
+"""Small clients for the tests: GraphQL over HTTP and over both websocket protocols,
+and :func:`until`, the polled wait that replaces sleeping as synchronisation."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -13,6 +15,20 @@ import websockets
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
+
+
+async def until(condition: Callable[[], Awaitable[bool] | bool], within: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while True:
+        result = condition()
+        if not isinstance(result, bool):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"within {within}s: {what}")
+        await asyncio.sleep(0.05)
 
 
 async def post(

@@ -44,7 +44,7 @@ class NatsServer:
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
+    def _launch(self) -> None:
         self.storage.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             [
@@ -62,18 +62,37 @@ class NatsServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+    def _listening(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise RuntimeError(f"nats-server exited: {self.log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        """Start and wait until it listens (for fixtures, outside any event loop)."""
+        self._launch()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nats-server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.02)
-        raise RuntimeError("nats-server did not start listening")
+        while not self._listening():
+            if time.monotonic() > deadline:
+                raise RuntimeError("nats-server did not start listening")
+            time.sleep(0.02)
+
+    async def start_async(self) -> None:
+        """Start and wait until it listens, without blocking the running event loop."""
+        self._launch()
+        deadline = time.monotonic() + 10
+        while not self._listening():
+            if time.monotonic() > deadline:
+                raise RuntimeError("nats-server did not start listening")
+            await asyncio.sleep(0.02)
 
     def stop(self, *, kill: bool = False) -> None:
+        """Stop it (for fixtures, outside any event loop)."""
         if self.process is None:
             return
         if self.process.poll() is None:
@@ -85,10 +104,23 @@ class NatsServer:
                 self.process.wait(5)
         self.process = None
 
+    async def stop_async(self, *, kill: bool = False) -> None:
+        """Stop it and wait until it has exited, without blocking the running event loop."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while process.poll() is None:
+            if time.monotonic() > deadline:
+                process.kill()
+                deadline = time.monotonic() + 5
+            await asyncio.sleep(0.02)
+
     async def restart(self, downtime: float = 0.5) -> None:
-        self.stop()
-        await asyncio.sleep(downtime)
-        self.start()
+        await self.stop_async()
+        await asyncio.sleep(downtime)  # the server stays away this long, on purpose
+        await self.start_async()
 
     def wipe(self) -> None:
         """Forget every stream (as a server whose storage was lost)."""

@@ -58,6 +58,7 @@ def _sync(message: SyncStatusEvent) -> dict[str, Any]:
         "phase": message.phase,
         "resource_count": message.resource_count,
         "kinds": list(message.kinds),
+        "error": message.error,
     }
 
 
@@ -140,6 +141,7 @@ def decode(data: bytes) -> object:
                 phase=body["phase"],
                 resource_count=int(body["resource_count"]),
                 kinds=tuple(body.get("kinds") or ()),
+                error=body.get("error"),
             )
         if kind == "connection":
             return ConnectionEvent(

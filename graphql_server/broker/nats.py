@@ -142,17 +142,18 @@ class NatsBroker(Broker):
         await self.client.connect(self.options.connect_wait)
         try:
             await self.ensure_streams()
-            self._commands = await self.client.nc.subscribe(commands_subject(self.prefix))
+            commands = await self.client.nc.subscribe(commands_subject(self.prefix))
+            self._commands = commands
             await self.client.nc.flush()  # subscribed on the server before start() returns
         except NATS_ERRORS as exc:
             await self.client.close()
             raise BrokerUnavailable(f"cannot set up the event streams: {exc}") from exc
-        self.tasks.spawn("outbox", self.outbox.run())
-        self.tasks.spawn("commands", self._receive_commands(self._commands))
+        self.tasks.keep("outbox", self.outbox.run)
+        self.tasks.keep("commands", lambda: self._receive_commands(commands))
         for topic in self.follow:
             follower = Follower(self, topic)
             self.followers[topic] = follower
-            self.tasks.spawn(f"follow:{topic}", follower.run())
+            self.tasks.keep(f"follow:{topic}", follower.run)
 
     async def ensure_streams(self) -> None:
         retention = self.options.event_retention

@@ -18,10 +18,11 @@ from aiohttp.http_exceptions import HttpProcessingError
 from kubernetes_asyncio.client import ApiClient, Configuration
 from kubernetes_asyncio.client.exceptions import ApiException
 
-from graphql_server.errors import KubernetesError, ResourceExpired
+from graphql_server.errors import KubernetesError, ResourceExpired, ResourceVersionTooLarge
 
 Params = Sequence[tuple[str, str]]
 MAX_LINE = 64 * 1024 * 1024
+TOO_LARGE = "too large resource version"  # how the apiserver words it
 
 
 def _error(status: int, body: bytes, reason: str = "") -> KubernetesError:
@@ -34,9 +35,16 @@ def _error(status: int, body: bytes, reason: str = "") -> KubernetesError:
             status_reason = str(decoded.get("reason") or "")
     except orjson.JSONDecodeError:
         pass
+    return status_error(status, message, status_reason)
+
+
+def status_error(status: int, message: str, reason: str = "") -> KubernetesError:
+    """The error a Status answer (an HTTP error, or a watch's ERROR event) stands for."""
     if status == 410:
-        return ResourceExpired(message, status=status, reason=status_reason or "Expired")
-    return KubernetesError(message, status=status, reason=status_reason)
+        return ResourceExpired(message, status=status, reason=reason or "Expired")
+    if message.lower().startswith(TOO_LARGE):
+        return ResourceVersionTooLarge(message, status=status, reason=reason)
+    return KubernetesError(message, status=status, reason=reason)
 
 
 class KubeClient:

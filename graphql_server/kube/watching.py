@@ -4,8 +4,13 @@ LIST (paginated; a 410 on a continue token restarts the list), then WATCH from
 the list's resourceVersion with bookmarks; resume from the last version seen
 (objects and bookmarks) after a timeout or a dropped connection; a client-side
 idle timeout catches hung streams; 410 Gone, as HTTP status or ERROR event,
-means relist. Failures back off with jitter and never end the loop. Objects are
-handed to a ``WatchSink`` as raw dicts; the loop itself stores nothing.
+means relist. Failures back off with jitter and never end the loop; a second
+attempt in a row that cannot reach the API server (a dropped connection alone is
+routine) reports the type DEGRADED until a watch is answered again. A list or event
+older than a version already seen, or a "too large resource version" answer, means
+the API server went back in time: the sink is told (``regressed``) and the loop
+relists. Objects are handed to a ``WatchSink`` as raw dicts; the loop itself stores
+nothing.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ from typing import Any, Protocol
 
 import orjson
 
-from graphql_server.errors import KubernetesError, ResourceExpired
-from graphql_server.kube.client import KubeClient, query
+from graphql_server.errors import KubernetesError, ResourceExpired, ResourceVersionTooLarge
+from graphql_server.kube.client import KubeClient, query, status_error
 from graphql_server.kube.discovery import ResourceType
 from graphql_server.retrying import Backoff
 
 log = logging.getLogger(__name__)
+
+UNREACHABLE_ATTEMPTS = 2
 
 
 class WatchSink(Protocol):
@@ -42,6 +49,9 @@ class WatchSink(Protocol):
 
     async def bookmark(self, resource_version: str) -> None:
         """The watch has seen everything up to ``resource_version``."""
+
+    def regressed(self, reason: str) -> None:
+        """The API server's resourceVersions went backwards (the loop relists by itself)."""
 
     def report(self, phase: str, error: str | None = None, reason: str | None = None) -> None:
         """Progress: phase SYNCING, SYNCED or DEGRADED, with the last error and why."""
@@ -78,6 +88,9 @@ class Reflector:
         self.relist_reasons: Counter[str] = Counter()  # why each relist happened
         self.restarts: Counter[str] = Counter()
         self._relist_reason = relist_reason
+        self._unreachable = 0  # attempts in a row that could not reach the API server
+        # The newest resourceVersion this API server gave (numeric ones only).
+        self._newest = int(resume_version) if resume_version and resume_version.isdigit() else None
         # Every line about this loop names its cluster (when given) and type.
         self.log = logging.LoggerAdapter(
             log, {**(log_context or {}), "resource_type": resource_type.name}
@@ -92,7 +105,7 @@ class Reflector:
                     self.resource_version = await self.list()
                     self.relists += 1
                     self.relist_reasons[self._relist_reason] += 1
-                self.sink.report("SYNCED")
+                    self.sink.report("SYNCED")
                 progressed = await self.watch()
                 self.restarts["ended"] += 1
                 if progressed:
@@ -100,6 +113,15 @@ class Reflector:
                 else:
                     # A stream that ends without a single event must not spin.
                     await asyncio.sleep(backoff.next_delay())
+            except (VersionRegression, ResourceVersionTooLarge) as exc:
+                self.restarts["regression"] += 1
+                message = exc.message if isinstance(exc, KubernetesError) else str(exc)
+                self.log.warning("%s: resourceVersions went backwards: %s", self.type.name, message)
+                self.resource_version = None
+                self._newest = None
+                self._relist_reason = "regression"
+                self.sink.regressed(message)
+                await asyncio.sleep(backoff.next_delay())
             except ResourceExpired:
                 self.restarts["expired"] += 1
                 self.log.info("%s: resource version expired, relisting", self.type.name)
@@ -112,7 +134,8 @@ class Reflector:
                 delay = min(
                     backoff.next_delay() * (4 if exc.status == 403 else 1), self.options.backoff_max
                 )
-                if exc.status == 0:
+                self._unreachable = self._unreachable + 1 if exc.status == 0 else 0
+                if exc.status == 0 and self._unreachable < UNREACHABLE_ATTEMPTS:
                     # A dropped connection is routine: resume from the last version seen.
                     self.log.info("%s: %s; resuming in %.1fs", self.type.name, exc.message, delay)
                 else:
@@ -126,6 +149,18 @@ class Reflector:
                 self.log.info("%s: watch idle too long, reconnecting", self.type.name)
                 self.sink.report("SYNCED", reason="stalled")
                 await asyncio.sleep(backoff.next_delay())
+
+    def _check_order(self, version: str, what: str) -> None:
+        """resourceVersions of one API server only grow: an older one than already seen
+        means its state went back in time (restored from a backup, or restarted)."""
+        if not version.isdigit():
+            return
+        if self._newest is not None and int(version) < self._newest:
+            raise VersionRegression(
+                f"{what} of {self.type.name} is at resourceVersion {version}, "
+                f"older than {self._newest} seen before"
+            )
+        self._newest = int(version)
 
     async def list(self) -> str:
         """A complete, paginated list handed to the sink; returns its resourceVersion."""
@@ -154,6 +189,7 @@ class Reflector:
             token = metadata.get("continue") or None
             if token is None:
                 version = str(metadata.get("resourceVersion") or "")
+                self._check_order(version, "the list")
                 await self.sink.list_complete(uids, version)
                 return version
 
@@ -172,6 +208,8 @@ class Reflector:
         async with self.client.stream(
             path, params, idle_timeout=self.options.idle_timeout
         ) as lines:
+            self._unreachable = 0
+            self.sink.report("SYNCED")  # the API server answered: caught up from here
             async for line in lines:
                 if await self._event(line):
                     progressed = True
@@ -193,10 +231,10 @@ class Reflector:
         if event_type == "ERROR":
             code = int(obj.get("code") or 0)
             message = str(obj.get("message") or "watch error")
-            if code == 410:
-                raise ResourceExpired(message, status=410, reason="Expired")
-            raise KubernetesError(message, status=code, reason=str(obj.get("reason") or ""))
+            raise status_error(code, message, str(obj.get("reason") or ""))
         version = (obj.get("metadata") or {}).get("resourceVersion")
+        if version:
+            self._check_order(str(version), f"a {event_type} event")
         if event_type == "BOOKMARK":
             if version:
                 self.resource_version = str(version)
@@ -209,6 +247,10 @@ class Reflector:
         if version:
             self.resource_version = str(version)
         return True
+
+
+class VersionRegression(Exception):
+    """The API server answered with resourceVersions older than ones it gave before."""
 
 
 def _reason(exc: KubernetesError) -> str:

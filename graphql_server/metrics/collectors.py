@@ -27,6 +27,7 @@ from graphql_server.api.context import Services
 from graphql_server.broker.base import Overflows
 from graphql_server.sync.stats import Histogram, SyncStats, WriterStats
 from graphql_server.sync.status import PHASES
+from graphql_server.tasks import RESTARTS
 
 PREFIX = "graphql_server"
 KIND_LABELS = ("cluster_id", "resource_type")
@@ -155,6 +156,21 @@ class SyncCollector(Collector):
         )
         applied.add_metric((), sum(w.applied_events for w in writers))
         yield applied
+        for name, documentation, count in (
+            ("writer_rejected_rows", "Rows the database refused for their content "
+             "(isolated; their type is relisted).", sum(w.rejected_rows for w in writers)),
+            ("writer_abandoned_sweeps", "Sweeps given up after repeated failures "
+             "(their type is relisted).", sum(w.abandoned_sweeps for w in writers)),
+        ):  # fmt: skip
+            counter = CounterMetricFamily(f"{PREFIX}_{name}", documentation)
+            counter.add_metric((), count)
+            yield counter
+        down = GaugeMetricFamily(
+            f"{PREFIX}_writer_database_unavailable",
+            "1 while the writer cannot commit because the database is unavailable.",
+        )
+        down.add_metric((), float(any(w.unavailable for w in writers)))
+        yield down
         yield _histogram(
             f"{PREFIX}_writer_batch_rows",
             "Rows (before coalescing) in each writer batch.",
@@ -229,3 +245,17 @@ class ServingCollector(Collector):
             messages.add_metric((mailbox,), count)
         yield dropped
         yield messages
+
+
+class TaskCollector(Collector):
+    """Restarts of the background tasks that died (``tasks.RESTARTS``)."""
+
+    def collect(self) -> Iterator[Metric]:
+        restarts = CounterMetricFamily(
+            f"{PREFIX}_task_restarts",
+            "Background tasks restarted after dying of an error, by task.",
+            labels=("task",),
+        )
+        for name, count in sorted(RESTARTS.items()):
+            restarts.add_metric((name,), count)
+        yield restarts

@@ -27,7 +27,7 @@ from graphql_server import __version__
 from graphql_server.api.auth import access_for, bearer, tokens_required
 from graphql_server.api.context import Services
 from graphql_server.api.transport.operation_metrics import OperationMetrics
-from graphql_server.metrics.collectors import PREFIX, ServingCollector, SyncCollector
+from graphql_server.metrics.collectors import PREFIX, ServingCollector, SyncCollector, TaskCollector
 from graphql_server.settings import Settings
 from graphql_server.sync.stats import SyncStats
 
@@ -45,6 +45,7 @@ class Metrics:
         GCCollector(registry=self.registry)
         self.registry.register(SyncCollector(lambda: self._sync_stats()))
         self.registry.register(ServingCollector(lambda: self._services))
+        self.registry.register(TaskCollector())
         self.registry.register(_InfoCollector())
 
     def attach(self, services: Services, sync_stats: Callable[[], Iterable[SyncStats]]) -> None:

@@ -102,6 +102,22 @@ def too_old(requested: int, oldest: int) -> ApiError:
     return expired(f"too old resource version: {requested} ({oldest})")
 
 
+def too_large(requested: int, current: int) -> ApiError:
+    """A watch from a version this server has not reached (it was restored from a
+    backup, or restarted): 504, as the apiserver answers once its wait runs out."""
+    return ApiError(
+        504,
+        "Timeout",
+        f"Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [
+                {"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}
+            ],
+            "retryAfterSeconds": 1,
+        },
+    )
+
+
 def invalid(kind: str, name: str, group: str, causes: list[tuple[str, str]]) -> ApiError:
     """422 Invalid; ``causes`` are (field, message) pairs."""
     summary = ", ".join(f"{fld}: {msg}" for fld, msg in causes)

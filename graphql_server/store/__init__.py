@@ -1,7 +1,7 @@
 """Persistence: the only package that talks to the database (through tortoise-orm).
 
-Transactions go through :meth:`Database.transaction` (tortoise's public
-``in_transaction`` underneath), never tortoise's private helpers; multi-row
+Transactions go through :meth:`Database.transaction` (``store.transactions``:
+a failed BEGIN or COMMIT never leaves a connection behind); multi-row
 statements on resources are grouped and chunked by ``store.chunking``. It must
 not import the API, the sync or Kubernetes clients.
 """

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graphql_server.store.database import Database
-from graphql_server.store.dialect import placeholders, time_param
+from graphql_server.store.dialect import Params, placeholders, time_param
 from graphql_server.store.models import Cluster, SyncState
 
 
@@ -131,3 +131,10 @@ async def save_resume_versions(
             for (cluster_id, resource_type), (api_version, kind, version) in versions.items()
         ],
     )
+
+
+async def forget_resume_versions(connection: Any, dialect: str, cluster_id: str) -> None:
+    """Within the writer's transaction: the cluster's types resume from nothing (a list)."""
+    params = Params(dialect)
+    sql = f"UPDATE sync_states SET resource_version = '' WHERE cluster_id = {params(cluster_id)}"
+    await connection.execute_query(sql, params.values)

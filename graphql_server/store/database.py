@@ -24,10 +24,10 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
-from tortoise.transactions import in_transaction
 
 from graphql_server.errors import ConfigurationError, StoreUnavailable
 from graphql_server.store.locking import migration_lock
+from graphql_server.store.transactions import transaction
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +142,12 @@ class Database:
         """One transaction on this database: commits on exit, rolls back on error.
 
         The store's only way into a transaction; the connection it yields is the
-        one every statement of the transaction must use.
+        one every statement of the transaction must use. A failed BEGIN or COMMIT
+        leaves nothing behind (``store.transactions``): the next one starts afresh.
         """
-        self.connection()  # a clear StoreUnavailable when the database is closed
-        async with in_transaction(self.url.dialect) as conn:
+        current = self.connection()  # a clear StoreUnavailable when the database is closed
+        assert self._context is not None
+        async with transaction(current, self._context.connections, self.url.dialect) as conn:
             yield conn
 
     async def ping(self) -> None:

@@ -4,7 +4,16 @@ Owns the two small files of the data directory that must survive restarts: ``ser
 (the server instance that owns this process's connections, unless ``--server-id`` is
 given) and ``secret.key`` (the credential key, unless ``GRAPHQL_SERVER_SECRET_KEY`` is
 given; created with mode 0600 by :func:`crypto.load_or_create_key`), and the
-``server_instances`` row. Called by the entry layer when the process starts, never at
+``server_instances`` row.
+
+A key rotation goes in three steps, each safe to be cut short by a crash: the new key
+is staged as ``secret.key.new`` (written and synced before anything uses it), every
+credential is re-sealed under it in one transaction, and it is installed as
+``secret.key`` (the previous one kept as ``secret.key.old``). :func:`finish_rotation`,
+run on every start and before every rotation, completes one that a crash interrupted:
+a staged key that is incomplete was never used and is removed; a complete one is
+used to re-seal whatever is not yet under it (credentials open under either key)
+and installed. Called by the entry layer when the process starts, never at
 import time. Must not log or return a key's text.
 """
 
@@ -21,10 +30,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from graphql_server import __version__
-from graphql_server.crypto import SecretBox, encode_key, load_or_create_key
+from graphql_server.crypto import SecretBox, encode_key, key_id, load_or_create_key, parse_key
 from graphql_server.errors import ConfigurationError
 from graphql_server.settings import Settings
 from graphql_server.store.connection_models import ServerInstance
+from graphql_server.store.credentials import CredentialStore
 
 log = logging.getLogger(__name__)
 
@@ -119,3 +129,32 @@ def install_staged_key(settings: Settings) -> Path:
         os.link(current, previous)
     os.replace(staged, current)
     return current
+
+
+async def finish_rotation(settings: Settings, credentials: CredentialStore) -> int | None:
+    """Complete a rotation a crash interrupted (see the module doc); returns how many
+    credentials were re-sealed, None when no rotation was pending."""
+    if settings.secret_key:
+        return None
+    current = key_file(settings)
+    staged = current.with_name(KEY_FILE + ".new")
+    try:
+        new_key = parse_key(staged.read_text(encoding="ascii"))
+    except FileNotFoundError:
+        return None
+    except (ConfigurationError, UnicodeDecodeError, OSError):
+        staged.unlink(missing_ok=True)
+        log.warning(
+            "removed the incomplete new key of an interrupted rotation; "
+            "credentials stay under the current key"
+        )
+        return None
+    old_key = load_or_create_key(current)
+    count = await credentials.rotate(SecretBox(new_key, old_key), SecretBox(new_key))
+    install_staged_key(settings)
+    log.warning(
+        "finished an interrupted key rotation: %d credential(s) under key %s",
+        count,
+        key_id(new_key),
+    )
+    return count

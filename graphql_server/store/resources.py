@@ -29,7 +29,7 @@ from graphql_server.store.dialect import (
     time_param,
     time_value,
 )
-from graphql_server.store.versions import Tombstones, predates, supersedes
+from graphql_server.store.versions import Tombstones, forget_order, predates, supersedes
 
 COLUMNS = (
     "cluster_id",
@@ -258,6 +258,14 @@ class ResourceStore:
                     await after(conn)
             return []
         return await self.apply((), [(cluster_id, uid, version) for uid in gone], after=after)
+
+    async def forget_versions(self, cluster_id: str, after: Any = None) -> None:
+        """In one transaction: the cluster's stored versions and tombstones stop ordering
+        anything (``versions.forget_order``), then ``after(connection)``."""
+        async with self.database.transaction() as conn:
+            await forget_order(conn, self.dialect, cluster_id)
+            if after is not None:
+                await after(conn)
 
     async def delete_cluster(self, cluster_id: str) -> int:
         params = Params(self.dialect)

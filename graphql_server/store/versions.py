@@ -7,6 +7,7 @@ late copy of an older change (its tombstone remembers the version it was deleted
 at). Versions compare as integers when both are numeric, as they are on real
 clusters (etcd revisions); otherwise only equality is known.
 
+:func:`forget_order` drops all of that for one cluster whose versions went backwards.
 Tombstones live in ``resource_tombstones`` and are pruned once older than the
 retention (by default a day: longer than any replay the operations stream keeps).
 Everything here runs inside the caller's transaction.
@@ -112,3 +113,14 @@ class Tombstones:
         params = Params(self.dialect)
         sql = f"DELETE FROM resource_tombstones WHERE cluster_id = {params(cluster_id)}"
         await conn.execute_query(sql, params.values)
+
+
+async def forget_order(conn: Any, dialect: str, cluster_id: str) -> None:
+    """Within the caller's transaction: nothing stored for the cluster orders changes
+    any more. Its rows keep their content with no version (any listed version replaces
+    them, any list sweeps them) and its tombstones go: after its API server went back
+    in time, its next complete list is the truth, whatever versions it carries."""
+    params = Params(dialect)
+    sql = f"UPDATE resources SET resource_version = '' WHERE cluster_id = {params(cluster_id)}"
+    await conn.execute_query(sql, params.values)
+    await Tombstones(dialect).forget_cluster(conn, cluster_id)

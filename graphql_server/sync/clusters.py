@@ -12,15 +12,17 @@ from graphql_server.errors import GraphQLServerError
 from graphql_server.kube.client import KubeClient
 from graphql_server.kube.discovery import CRD_TYPE, ResourceType, TypeFilter, discover
 from graphql_server.kube.watching import Reflector, WatchOptions
+from graphql_server.retrying import Backoff
 from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.rows import to_row
 from graphql_server.sync.sinks import OperationSink, ProgressSink
-from graphql_server.sync.writer import Checkpoint, Delete, Sweep, Upsert
+from graphql_server.sync.writer import Checkpoint, Delete, Reset, Sweep, Upsert
 from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
 
 REDISCOVERY_DELAYS = (0.2, 1.0, 2.0, 5.0)
+RELIST_BACKOFF = (1.0, 300.0)  # seconds before relisting a type whose rows were refused
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +47,12 @@ class TypeSink:
 
     async def list_complete(self, uids: set[str], resource_version: str) -> None:
         await self.sync.writer.put(Sweep(self.cluster_id, self.type, uids, resource_version))
+        self.sync.listed(self.type.name)
         if self.type.name == CRD_TYPE:
             self.sync.schedule_rediscovery()
+
+    def regressed(self, reason: str) -> None:
+        self.sync.regressed(reason)
 
     async def changed(self, event_type: str, obj: dict[str, Any]) -> None:
         metadata = obj.get("metadata") or {}
@@ -80,6 +86,10 @@ class WatchedCluster(Protocol):
 
     async def resync(self) -> None: ...
 
+    def relist_later(self, type_name: str) -> None: ...
+
+    def relisted(self, type_name: str) -> None: ...
+
     async def stop(self) -> None: ...
 
 
@@ -105,6 +115,10 @@ class ClusterSync:
         self.reflectors: dict[str, tuple[Reflector, asyncio.Task[None]]] = {}
         self._rediscovery: asyncio.Task[None] | None = None
         self._rediscover_again = False
+        self._relists: dict[str, Backoff] = {}  # types relisted because rows were refused
+        self._relisting: dict[str, asyncio.Task[None]] = {}
+        self._regression: str | None = None  # why every type is being relisted
+        self._relisting_all: set[str] = set()
         self.log = logging.LoggerAdapter(log, {"cluster_id": cluster_id})
 
     def row(self, resource_type: ResourceType, obj: dict[str, Any]) -> ResourceRow | None:
@@ -137,7 +151,7 @@ class ClusterSync:
             relist_reason=reason,
             log_context={"cluster_id": self.cluster_id},
         )
-        task = self.tasks.spawn(f"watch:{resource_type.name}", reflector.run())
+        task = self.tasks.keep(f"watch:{resource_type.name}", reflector.run)
         self.reflectors[resource_type.name] = (reflector, task)
 
     async def _retire(self, name: str, resource_type: ResourceType | None) -> None:
@@ -185,11 +199,65 @@ class ClusterSync:
                 await self._retire(name, None)
 
     async def resync(self) -> None:
-        """Relist every type (mark-and-sweep), keeping the rows that still exist."""
-        for name, (reflector, task) in list(self.reflectors.items()):
+        """Bring the store back to the cluster's truth, whatever it holds: forget the
+        stored versions and tombstones of the cluster, then relist every type (each
+        list replaces the type's rows, and sweeps what it does not hold)."""
+        await self._relist_all("resync")
+
+    async def _relist_all(self, reason: str) -> None:
+        entries = list(self.reflectors.items())
+        for _, (_, task) in entries:
             await self.tasks.cancel(task)
-            del self.reflectors[name]
-            self._start_type(reflector.type, None, reason="resync")
+        self.reflectors.clear()
+        await self.writer.put(Reset(self.cluster_id))  # after what the old loops queued
+        self.resume.clear()
+        self._relisting_all = {name for name, _ in entries}
+        for _, (reflector, _) in entries:
+            self._start_type(reflector.type, None, reason=reason)
+
+    def regressed(self, reason: str) -> None:
+        """The API server went back in time (restored, or restarted without its state):
+        report it until every type has been listed again, and relist them all."""
+        if self._regression is not None:
+            return
+        self._regression = f"resourceVersions went backwards ({reason}); relisting everything"
+        self.log.warning("cluster %s: %s", self.cluster_id, self._regression)
+        self.tracker.set_cluster_error(self.cluster_id, self._regression)
+        self.tasks.spawn("repair", self._relist_all("regression"))
+
+    def listed(self, type_name: str) -> None:
+        """A type's list completed: once all are relisted, a regression is repaired."""
+        self._relisting_all.discard(type_name)
+        if self._regression is not None and not self._relisting_all:
+            self.log.info("cluster %s: relisted after its versions went backwards", self.cluster_id)
+            self._regression = None
+            self.tracker.set_cluster_error(self.cluster_id, None)
+
+    def relist_later(self, type_name: str) -> None:
+        """List the type again after a backoff delay (the database refused a row of it:
+        the relist retries it). Repeated refusals wait longer, up to a few minutes."""
+        pending = self._relisting.get(type_name)
+        if pending is not None and not pending.done():
+            return
+        backoff = self._relists.setdefault(type_name, Backoff(*RELIST_BACKOFF))
+        delay = backoff.next_delay()
+        self._relisting[type_name] = self.tasks.spawn(
+            f"relist:{type_name}", self._relist(type_name, delay)
+        )
+
+    def relisted(self, type_name: str) -> None:
+        """Every refused row of the type has landed: the next refusal starts afresh."""
+        self._relists.pop(type_name, None)
+
+    async def _relist(self, type_name: str, delay: float) -> None:
+        await asyncio.sleep(delay)  # lets the delay pass on purpose: a backoff
+        entry = self.reflectors.pop(type_name, None)
+        if entry is None:
+            return
+        reflector, task = entry
+        await self.tasks.cancel(task)
+        self.log.info("cluster %s: relisting %s (rows refused)", self.cluster_id, type_name)
+        self._start_type(reflector.type, None, reason="refused")
 
     async def pause(self) -> None:
         """Stop every watch (and a pending rediscovery), keeping the client open."""

@@ -101,7 +101,12 @@ class SyncService:
     ) -> None:
         self.tracker = SyncTracker(store, broker, interval=status_interval)
         self.writer = Writer(
-            store, broker, on_applied=self.tracker.applied, on_rejected=self.tracker.rejected
+            store,
+            broker,
+            on_applied=self.tracker.applied,
+            on_rejected=self._refused,
+            on_settled=self._settled,
+            on_health=self.tracker.writer_health,
         )
         self.feed = (
             feed(self.writer, self.tracker)
@@ -121,14 +126,27 @@ class SyncService:
         )
         self.broker = broker
 
+    def _refused(self, cluster_id: str, type_name: str, error: str) -> None:
+        """A row of the type was refused: report it, and list the type again (later)."""
+        self.tracker.rejected(cluster_id, type_name, error)
+        sync = self.supervisor.clusters.get(cluster_id)
+        if sync is not None:
+            sync.relist_later(type_name)
+
+    def _settled(self, cluster_id: str, type_name: str) -> None:
+        self.tracker.settled(cluster_id, type_name)
+        sync = self.supervisor.clusters.get(cluster_id)
+        if sync is not None:
+            sync.relisted(type_name)
+
     async def _resync(self, command: Resync) -> None:
         await self.supervisor.resync(command.cluster_id)
 
     async def __aenter__(self) -> SyncService:
         await self.feed.open(self.tasks)
-        self.tasks.spawn("writer", self.writer.run())
-        self.tasks.spawn("status", self.tracker.run())
-        self.tasks.spawn("commands", serve_commands(self.broker, self.commands))
+        self.tasks.keep("writer", self.writer.run)
+        self.tasks.keep("status", self.tracker.run)
+        self.tasks.keep("commands", lambda: serve_commands(self.broker, self.commands))
         await self.connections.start()
         for source in self.sources:
             self.tasks.spawn(f"connect:{source.name}", self._connect(source))
@@ -158,7 +176,9 @@ class SyncService:
         return SyncStats(
             cluster_phases={cluster_id: state.phase for cluster_id, state in clusters},
             kinds=tuple(
-                KindStats(cluster_id, name, kind.phase, kind.count, kind.events, kind.last_event_at)
+                KindStats(
+                    cluster_id, name, kind.status, kind.count, kind.events, kind.last_event_at
+                )
                 for cluster_id, state in clusters
                 for name, kind in list(state.kinds.items())
             ),
@@ -178,6 +198,9 @@ class SyncService:
                 applied_events=writer.applied_events,
                 batch_rows=writer.batch_rows.snapshot(),
                 batch_seconds=writer.batch_seconds.snapshot(),
+                rejected_rows=writer.rejected_rows,
+                abandoned_sweeps=writer.abandoned_sweeps,
+                unavailable=writer.unavailable is not None,
             ),
         )
 

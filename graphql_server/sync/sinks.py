@@ -30,3 +30,6 @@ class ProgressSink(Protocol):
 
     def stopped(self, cluster_id: str) -> None:
         """The cluster is no longer watched by this process."""
+
+    def set_cluster_error(self, cluster_id: str, error: str | None) -> None:
+        """The whole cluster's sync is in trouble (``error``), or no longer (None)."""

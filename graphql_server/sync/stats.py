@@ -87,6 +87,9 @@ class WriterStats:
     applied_events: int
     batch_rows: Histogram
     batch_seconds: Histogram
+    rejected_rows: int = 0  # rows the database refused for their content
+    abandoned_sweeps: int = 0  # sweeps given up after repeated failures
+    unavailable: bool = False  # the database cannot take commits right now
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,12 @@
 """Sync status per cluster and resource type: phases, counts, last event, last error.
 
 Kept in memory where the loops report it, persisted to the store at most once
-a second, and published on the broker when it changes.
+a second, and published on the broker when it changes (even while the store
+cannot save it: the status of a writer that cannot commit must still be heard).
+
+A type is DEGRADED while its reflector says so, or while the database refuses one
+of its rows (``refused``); every cluster is DEGRADED while the writer cannot commit
+(``writer_unavailable``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from graphql_server.broker import Broker
 from graphql_server.events import SYNC_TOPIC, ResourceEvent, ResourceEventType, SyncStatusEvent
 from graphql_server.kube.discovery import ResourceType
 from graphql_server.store import Store
+from graphql_server.store.faults import describe
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +35,18 @@ class KindState:
     events: int = 0  # events applied since this process started watching the type
     last_event_at: datetime | None = None
     last_error: str | None = None
+    refused: str | None = None  # why the database refused a row of this type
+
+    @property
+    def status(self) -> str:
+        """The phase shown: DEGRADED while a row is refused, else the reflector's."""
+        if self.refused and self.phase not in ("STOPPED", "DEGRADED"):
+            return "DEGRADED"
+        return self.phase
+
+    @property
+    def error(self) -> str | None:
+        return self.last_error or self.refused
 
 
 @dataclass(slots=True)
@@ -36,17 +54,25 @@ class ClusterState:
     kinds: dict[str, KindState]
     stopped: bool = False
     error: str | None = None
+    store_error: str | None = None  # the writer cannot commit
+    unheard: str | None = None  # an error set since the last flush, perhaps cleared since
 
     @property
     def phase(self) -> str:
         if self.stopped:
             return "STOPPED"
-        phases = {k.phase for k in self.kinds.values()}
-        if self.error or "DEGRADED" in phases:
+        phases = {k.status for k in self.kinds.values()}
+        if self.error or self.store_error or "DEGRADED" in phases:
             return "DEGRADED"
         if not phases or phases & {"PENDING", "SYNCING"}:
             return "SYNCING"
         return "SYNCED"
+
+    @property
+    def reason(self) -> str | None:
+        """The first error explaining a DEGRADED phase."""
+        errors = [k.error for k in self.kinds.values() if k.status == "DEGRADED"]
+        return self.error or self.store_error or next((e for e in errors if e), None)
 
 
 class SyncTracker:
@@ -59,9 +85,14 @@ class SyncTracker:
         self._forgotten: set[tuple[str, str]] = set()
         self._flushing = asyncio.Lock()
         self._changed = asyncio.Event()
+        self.writer_unavailable: str | None = None
 
     def cluster(self, cluster_id: str) -> ClusterState:
-        return self.clusters.setdefault(cluster_id, ClusterState(kinds={}))
+        state = self.clusters.get(cluster_id)
+        if state is None:
+            state = ClusterState(kinds={}, store_error=self.writer_unavailable)
+            self.clusters[cluster_id] = state
+        return state
 
     def track(self, cluster_id: str, resource_type: ResourceType, count: int) -> None:
         state = self.cluster(cluster_id)
@@ -91,7 +122,12 @@ class SyncTracker:
             self._mark(cluster_id)
 
     def set_cluster_error(self, cluster_id: str, error: str | None) -> None:
-        self.cluster(cluster_id).error = error
+        """The cluster's own error (its versions went backwards), or None once repaired.
+        An error is heard even if it is cleared before the next flush."""
+        state = self.cluster(cluster_id)
+        state.error = error
+        if error:
+            state.unheard = error
         self._mark(cluster_id)
 
     def stopped(self, cluster_id: str) -> None:
@@ -123,8 +159,26 @@ class SyncTracker:
     def rejected(self, cluster_id: str, type_name: str, error: str) -> None:
         kind = self.cluster(cluster_id).kinds.get(type_name)
         if kind is not None:
-            kind.last_error = f"object refused by the database: {error}"[:500]
+            kind.refused = f"refused by the database: {error}"[:500]
             self._mark(cluster_id)
+
+    def settled(self, cluster_id: str, type_name: str) -> None:
+        """Every refused row of the type has landed since (or is gone)."""
+        kind = self.cluster(cluster_id).kinds.get(type_name)
+        if kind is not None and kind.refused is not None:
+            kind.refused = None
+            self._mark(cluster_id)
+
+    def writer_health(self, error: str | None) -> None:
+        """The writer cannot commit (``error``), or can again (None): every cluster's."""
+        self.writer_unavailable = error
+        for cluster_id, state in self.clusters.items():
+            state.store_error = None if error is None else f"cannot save changes: {error}"
+            self._mark(cluster_id)
+
+    def degraded(self) -> list[str]:
+        """Ids of the clusters whose sync is DEGRADED, sorted."""
+        return sorted(c for c, state in self.clusters.items() if state.phase == "DEGRADED")
 
     def _mark(self, cluster_id: str) -> None:
         self._dirty.add(cluster_id)
@@ -150,20 +204,32 @@ class SyncTracker:
                 continue
             try:
                 await self._persist(cluster_id, state)
-            except Exception:
-                log.exception(
-                    "cannot save the sync status of cluster %s",
+            except Exception as exc:
+                log.warning(
+                    "cannot save the sync status of cluster %s: %s",
                     cluster_id,
+                    describe(exc),
                     extra={"cluster_id": cluster_id},
                 )
-                self._dirty.add(cluster_id)
-                continue
+                self._dirty.add(cluster_id)  # saved with the next change
+            unheard, state.unheard = state.unheard, None
+            if unheard and state.phase != "DEGRADED":
+                await self.broker.publish(
+                    SYNC_TOPIC,
+                    SyncStatusEvent(
+                        cluster_id=cluster_id,
+                        phase="DEGRADED",
+                        resource_count=sum(k.count for k in state.kinds.values()),
+                        error=unheard,
+                    ),
+                )
             await self.broker.publish(
                 SYNC_TOPIC,
                 SyncStatusEvent(
                     cluster_id=cluster_id,
                     phase=state.phase,
                     resource_count=sum(k.count for k in state.kinds.values()),
+                    error=state.reason if state.phase == "DEGRADED" else None,
                 ),
             )
 
@@ -178,12 +244,14 @@ class SyncTracker:
                 "resource_type": name,
                 "api_version": kind.resource_type.api_version,
                 "kind": kind.resource_type.kind,
-                "phase": kind.phase,
+                "phase": kind.status,
                 "resource_count": kind.count,
                 "last_event_at": kind.last_event_at,
-                "last_error": kind.last_error,
+                "last_error": kind.error,
             }
             for name, kind in state.kinds.items()
         ]
         await self.store.clusters.save_kinds(records)
-        await self.store.clusters.set_phase(cluster_id, state.phase, state.error)
+        await self.store.clusters.set_phase(
+            cluster_id, state.phase, state.error or state.store_error
+        )

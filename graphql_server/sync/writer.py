@@ -5,9 +5,17 @@ backpressure, never loss). The writer drains the queue into batches by size
 and time, coalesces them per object (latest wins), applies each batch in one
 transaction together with the resume versions it covers, and only then
 publishes the resulting events. A sweep is a barrier: what was queued before
-it is committed first. If the database is down the batch is retried until it
-comes back; a row the database refuses is isolated and reported, and the rest
-of its batch still lands.
+it is committed first.
+
+Faults are told apart by ``store.faults``. A transient one (the database away,
+busy or out of space) retries the whole batch with backoff until it lands: nothing
+is split or dropped, and no resume version moves meanwhile; the writer reports
+itself unavailable (``on_health``) until it commits again. A content fault (the
+database refuses a row) is bisected down to the refused rows, which are logged,
+counted and reported (``on_rejected``: the type is relisted); the rest of the batch
+lands, and the type's resume version is held back until every refused object has
+landed or is gone (``on_settled``). A sweep that keeps failing for another reason
+gives up after a few attempts and is reported the same way.
 """
 
 from __future__ import annotations
@@ -17,19 +25,21 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from graphql_server.broker import Broker
 from graphql_server.events import RESOURCES_TOPIC, ResourceEvent
 from graphql_server.kube.discovery import ResourceType
-from graphql_server.retrying import Backoff, Jitter, retry
+from graphql_server.retrying import Backoff, Jitter
 from graphql_server.store import Store
-from graphql_server.store.clusters import save_resume_versions
+from graphql_server.store.clusters import forget_resume_versions, save_resume_versions
+from graphql_server.store.faults import describe, is_transient
 from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.stats import BATCH_ROWS, BATCH_SECONDS, Distribution
 
 log = logging.getLogger(__name__)
+
+SWEEP_ATTEMPTS = 3
 
 
 def database_backoff() -> Backoff:
@@ -72,6 +82,14 @@ class Checkpoint:
 
 
 @dataclass(slots=True)
+class Reset:
+    """The cluster's API server went back in time: what is stored for it no longer
+    orders anything, and its types resume from a full list (which replaces the rows)."""
+
+    cluster_id: str
+
+
+@dataclass(slots=True)
 class Change:
     """One object's latest state within a batch: a row to store, or None to delete."""
 
@@ -82,8 +100,10 @@ class Change:
     version: str | None = None  # a delete's resourceVersion: an older one deletes nothing
 
 
-Operation = Upsert | Delete | Sweep | Checkpoint
+Operation = Upsert | Delete | Sweep | Checkpoint | Reset
 Applied = Callable[[list[ResourceEvent]], None]
+# (cluster id, type name) -> (apiVersion, kind, resourceVersion to resume from)
+Versions = dict[tuple[str, str], tuple[str, str, str]]
 
 
 class Writer:
@@ -97,6 +117,8 @@ class Writer:
         batch_delay: float = 0.05,
         on_applied: Applied | None = None,
         on_rejected: Callable[[str, str, str], None] | None = None,
+        on_settled: Callable[[str, str], None] | None = None,
+        on_health: Callable[[str | None], None] | None = None,
     ) -> None:
         self.store = store
         self.broker = broker
@@ -108,7 +130,14 @@ class Writer:
         self._space = asyncio.Condition()
         self.queue: asyncio.Queue[Operation] = asyncio.Queue()
         self.on_applied = on_applied
-        self.on_rejected = on_rejected
+        self.on_rejected = on_rejected  # (cluster id, type, error): a row refused
+        self.on_settled = on_settled  # (cluster id, type): its refused rows all landed
+        self.on_health = on_health  # the error while the database is unavailable, then None
+        self.unavailable: str | None = None
+        # (cluster id, type) -> uid -> why the database refused that object's last change
+        self.refused: dict[tuple[str, str], dict[str, str]] = {}
+        self.rejected_rows = 0
+        self.abandoned_sweeps = 0
         self.batches = 0
         self.applied_events = 0
         self.batch_rows = Distribution(BATCH_ROWS)
@@ -160,21 +189,24 @@ class Writer:
                     self._space.notify_all()
 
     async def _apply(self, batch: list[Operation]) -> None:
-        segment: list[Operation] = []
+        segment: list[Upsert | Delete | Checkpoint] = []
         for operation in batch:
-            if isinstance(operation, Sweep):
+            if isinstance(operation, Sweep | Reset):
                 await self._commit_segment(segment)
                 segment = []
-                await self._sweep(operation)
+                if isinstance(operation, Sweep):
+                    await self._sweep(operation)
+                else:
+                    await self._reset(operation)
             else:
                 segment.append(operation)
         await self._commit_segment(segment)
 
-    async def _commit_segment(self, segment: list[Operation]) -> None:
+    async def _commit_segment(self, segment: list[Upsert | Delete | Checkpoint]) -> None:
         if not segment:
             return
         latest: dict[tuple[str, str], Change] = {}
-        versions: dict[tuple[str, str], tuple[str, str, str]] = {}
+        versions: Versions = {}
         for operation in segment:
             rtype = operation.resource_type
             if isinstance(operation, Upsert):
@@ -195,86 +227,175 @@ class Writer:
                 versions[(cluster_id, rtype.name)] = (rtype.api_version, rtype.kind, version)
         await self._commit(list(latest.values()), versions)
 
-    async def _commit(
-        self, changes: Sequence[Change], versions: dict[tuple[str, str], tuple[str, str, str]]
-    ) -> None:
+    async def _commit(self, changes: Sequence[Change], versions: Versions) -> None:
+        try:
+            events = await self._write(changes, versions)
+        except Exception as exc:  # the database refused the content (``store.faults``)
+            if len(changes) > 1:
+                middle = len(changes) // 2
+                await self._commit(changes[:middle], {})
+                await self._commit(changes[middle:], {})
+                await self._commit([], versions)
+            elif changes:
+                self._reject(changes[0], exc)
+            else:
+                log.error("the database refused resume versions: %s", describe(exc))
+            return
+        self._settle(changes)
+        await self._publish(events)
+
+    async def _write(self, changes: Sequence[Change], versions: Versions) -> list[ResourceEvent]:
+        """Apply the changes and the resume versions together, retrying transient faults
+        for as long as they last; a content fault is raised at once. A type with a
+        refused row keeps its resume version until the row lands (or is gone)."""
+        saved = {key: value for key, value in versions.items() if key not in self.refused}
+        if not changes and not saved:
+            return []
         upserts = [c.row for c in changes if c.row is not None]
         deletes = [(c.cluster_id, c.uid, c.version) for c in changes if c.row is None]
         dialect = self.store.database.dialect
 
         async def checkpoint(connection: Any) -> None:
-            await save_resume_versions(connection, dialect, versions)
+            await save_resume_versions(connection, dialect, saved)
 
-        async def database_down(_: BaseException) -> bool:
-            return not await self._database_up()
-
-        try:
-            events = await retry(
-                partial(self.store.resources.apply, upserts, deletes, after=checkpoint),
-                database_backoff(),
-                when=database_down,
-                on_retry=lambda exc, delay: log.warning(
-                    "database unavailable (%s); retrying in %.1fs", exc, delay
-                ),
-            )
-        except Exception as exc:
-            if len(changes) > 1:
-                middle = len(changes) // 2
-                await self._commit(changes[:middle], {})
-                await self._commit(changes[middle:], versions)
-                return
-            self._reject(changes[0] if changes else None, exc)
-            return
-        await self._publish(events)
+        backoff = database_backoff()
+        while True:
+            try:
+                events = await self.store.resources.apply(upserts, deletes, after=checkpoint)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                await self._wait_for_database(exc, backoff)
+                continue
+            self._available()
+            return events
 
     async def _sweep(self, sweep: Sweep) -> None:
         rtype = sweep.resource_type
-        events = await retry(
-            partial(
-                self.store.resources.sweep,
-                sweep.cluster_id,
-                rtype.name,
-                sweep.keep,
-                version=sweep.checkpoint,
-            ),
-            database_backoff(),
-            on_retry=lambda exc, delay: log.warning(
-                "sweep of %s failed (%s); retrying in %.1fs",
-                rtype.name,
-                exc,
-                delay,
-                extra={"cluster_id": sweep.cluster_id},
-            ),
-        )
+        key = (sweep.cluster_id, rtype.name)
+        backoff = database_backoff()
+        failures = 0
+        while True:
+            try:
+                events = await self.store.resources.sweep(
+                    sweep.cluster_id, rtype.name, sweep.keep, version=sweep.checkpoint
+                )
+                break
+            except Exception as exc:
+                if is_transient(exc):
+                    await self._wait_for_database(exc, backoff)
+                    continue
+                failures += 1
+                if failures >= SWEEP_ATTEMPTS:
+                    self.abandoned_sweeps += 1
+                    error = f"sweep failed: {describe(exc)}"
+                    log.error(
+                        "giving up the sweep of %s after %d attempts: %s",
+                        rtype.name,
+                        failures,
+                        describe(exc),
+                        extra={"cluster_id": sweep.cluster_id},
+                    )
+                    self._refuse(sweep.cluster_id, rtype.name, "", error)
+                    return
+                await asyncio.sleep(backoff.next_delay())
+        self._available()
         await self._publish(events)
+        refused = self.refused.get(key)
+        if refused is not None:
+            for uid in [uid for uid in refused if uid not in sweep.keep]:
+                del refused[uid]  # gone from the cluster: nothing left to land
+            self._settle_key(key)
         if sweep.checkpoint:
-            versions = {
-                (sweep.cluster_id, rtype.name): (rtype.api_version, rtype.kind, sweep.checkpoint)
-            }
+            versions = {key: (rtype.api_version, rtype.kind, sweep.checkpoint)}
             await self._commit([], versions)
 
-    async def _database_up(self) -> bool:
-        try:
-            await self.store.database.ping()
-        except Exception:
-            return False
-        return True
+    async def _reset(self, reset: Reset) -> None:
+        cluster_id = reset.cluster_id
+        dialect = self.store.database.dialect
 
-    def _reject(self, change: Change | None, exc: Exception) -> None:
-        if change is None:
-            log.error("the database refused a checkpoint: %s", exc)
+        async def resume_from_lists(connection: Any) -> None:
+            await forget_resume_versions(connection, dialect, cluster_id)
+
+        backoff = database_backoff()
+        while True:
+            try:
+                await self.store.resources.forget_versions(cluster_id, after=resume_from_lists)
+                break
+            except Exception as exc:
+                if not is_transient(exc):
+                    log.error(
+                        "cluster %s: cannot forget its stored versions: %s",
+                        cluster_id,
+                        describe(exc),
+                        extra={"cluster_id": cluster_id},
+                    )
+                    return
+                await self._wait_for_database(exc, backoff)
+        self._available()
+        log.info(
+            "cluster %s: stored versions forgotten; its next lists replace its rows",
+            cluster_id,
+            extra={"cluster_id": cluster_id},
+        )
+
+    async def _wait_for_database(self, exc: BaseException, backoff: Backoff) -> None:
+        delay = backoff.next_delay()
+        error = describe(exc)
+        if self.unavailable is None:
+            log.error("cannot commit: the database is unavailable (%s)", error)
+            self.unavailable = error
+            if self.on_health is not None:
+                self.on_health(error)
+        log.warning("database unavailable (%s); retrying in %.1fs", error, delay)
+        await asyncio.sleep(delay)
+
+    def _available(self) -> None:
+        if self.unavailable is None:
             return
+        log.info("the database is available again; committing")
+        self.unavailable = None
+        if self.on_health is not None:
+            self.on_health(None)
+
+    def _reject(self, change: Change, exc: Exception) -> None:
         name = change.resource_type.name
+        error = describe(exc)
         log.error(
             "the database refused %s/%s of %s: %s",
             change.cluster_id,
             change.uid,
             name,
-            exc,
+            error,
             extra={"cluster_id": change.cluster_id},
         )
+        self.rejected_rows += 1
+        self._refuse(change.cluster_id, name, change.uid, error)
+
+    def _refuse(self, cluster_id: str, type_name: str, uid: str, error: str) -> None:
+        refused = self.refused.setdefault((cluster_id, type_name), {})
+        if uid:
+            refused[uid] = error
         if self.on_rejected is not None:
-            self.on_rejected(change.cluster_id, name, str(exc))
+            self.on_rejected(cluster_id, type_name, error)
+
+    def _settle(self, changes: Sequence[Change]) -> None:
+        """Changes that landed replace any refused earlier state of their objects."""
+        touched: set[tuple[str, str]] = set()
+        for change in changes:
+            key = (change.cluster_id, change.resource_type.name)
+            refused = self.refused.get(key)
+            if refused is not None and refused.pop(change.uid, None) is not None:
+                touched.add(key)
+        for key in touched:
+            self._settle_key(key)
+
+    def _settle_key(self, key: tuple[str, str]) -> None:
+        if self.refused.get(key):
+            return
+        self.refused.pop(key, None)
+        if self.on_settled is not None:
+            self.on_settled(*key)
 
     async def _publish(self, events: list[ResourceEvent]) -> None:
         self.batches += 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 from bench import run as runner
 
 SIMULATOR_OUTPUT = """simulator benchmark: 10,000 objects, 2 CPUs
@@ -111,3 +114,54 @@ def test_the_table_shows_targets_ratios_and_notes() -> None:
     floor = next(r for r in rows if "initial sync / floor" in r)
     assert floor.split()[-5:] == ["1.32", "<=", "1.5", "0.88", "yes"]
     assert "sync_bench.py (sqlite, 12 s): exit 1: boom" in text
+
+
+def test_a_missed_target_or_a_failed_benchmark_fails_the_run() -> None:
+    good = runner.Outcome("new_bench.py", "sqlite", 1.0, 0, [])
+    good.figures = [runner.Figure("new_bench.py", "sqlite", "speed", 10.0, ">= 5")]
+    assert runner.failures([good]) == []
+    missed = runner.Outcome("new_bench.py", "postgres", 1.0, 0, [])
+    missed.figures = [runner.Figure("new_bench.py", "postgres", "speed", 4.0, ">= 5")]
+    crashed = runner.Outcome("other_bench.py", "sqlite", 1.0, 1, [], "exit 1: boom")
+    problems = runner.failures([good, missed, crashed])
+    assert problems == [
+        "other_bench.py (sqlite): exit 1: boom",
+        "new_bench.py (postgres): speed = 4, target >= 5",
+    ]
+
+
+def test_a_silent_benchmark_is_killed_as_hung(tmp_path: Path) -> None:
+    script = tmp_path / "hang_bench.py"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        "print('figure  1', flush=True)\n"
+        # A helper holding the output open must not keep the run waiting either.
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "time.sleep(60)\n"
+    )
+    started = time.monotonic()
+    outcome = runner.run_one(
+        runner.Bench(str(script)), "sqlite", [], 120, tmp_path, False, silence=1.0
+    )
+    assert time.monotonic() - started < 20
+    assert "silent for 1 s" in outcome.note
+    assert outcome.status != 0
+    assert [f.name for f in outcome.figures] == ["figure"]
+    assert runner.failures([outcome])
+
+
+def test_the_readme_table_is_rewritten_between_its_markers() -> None:
+    readme = runner.README.read_text(encoding="utf-8")
+    assert readme.count(runner.README_START) == 1
+    rewritten = runner.with_table(readme, "quick run, 1 s\nfigure  1\n")
+    start = rewritten.index(runner.README_START)
+    end = rewritten.index(runner.README_END)
+    assert rewritten[start:end].splitlines()[1:] == [
+        "```text",
+        "quick run, 1 s",
+        "figure  1",
+        "```",
+    ]
+    assert rewritten[:start] == readme[: readme.index(runner.README_START)]
+    assert rewritten[end:] == readme[readme.index(runner.README_END) :]
+    assert runner.with_table(rewritten, "quick run, 1 s\nfigure  1\n") == rewritten

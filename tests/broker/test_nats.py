@@ -33,6 +33,7 @@ from graphql_server.events import (
     ResourceEventType,
     SyncStatusEvent,
 )
+from tests.helpers import until
 from tests.natsserver import NatsServer, nats_server
 
 pytestmark = pytest.mark.nats
@@ -134,16 +135,21 @@ async def test_publishes_while_nats_is_down_are_kept_and_delivered_once(
         async with replica.subscribe(LOG_TOPIC) as entries:
             await publisher.publish(LOG_TOPIC, log_entry(0))
             assert [e.id for e in await take(entries, 1)] == [0]  # type: ignore[attr-defined]
-            nats_server.stop()
+            await nats_server.stop_async()
             for n in range(1, 31):
                 await publisher.publish(LOG_TOPIC, log_entry(n))
             assert publisher.outbox.pending >= 30  # (the first one may wait for its ack)
-            await asyncio.sleep(0.5)
-            nats_server.start()
+            await until(lambda: publisher.outbox.failures >= 1, 10, "the outbox meets the outage")
+            await nats_server.start_async()
             got = await take(entries, 30, wait=20)
             assert [e.id for e in got] == list(range(1, 31))  # type: ignore[attr-defined]
-            await asyncio.sleep(0.5)
+            await until(lambda: publisher.outbox.pending == 0, 10, "every publish is acked")
+            # A duplicate would be delivered right behind the originals: one more entry,
+            # published last, must be the very next thing received.
+            await publisher.publish(LOG_TOPIC, log_entry(31))
+            assert [e.id for e in await take(entries, 1)] == [31]  # type: ignore[attr-defined]
             assert entries.backlog == 0  # nothing twice
+            await until(lambda: publisher.outbox.pending == 0, 10, "the last publish is acked")
         assert publisher.outbox.pending == 0
         assert publisher.outbox.failures >= 1
         assert replica.followers[LOG_TOPIC].lost == 0
@@ -159,16 +165,16 @@ async def test_a_full_outbox_makes_publishers_wait(nats_server: NatsServer) -> N
     async with broker(nats_server.url, options) as publisher, broker(nats_server.url) as replica:
         await wait_followers(replica)
         async with replica.subscribe(LOG_TOPIC) as entries:
-            nats_server.stop()
+            await nats_server.stop_async()
             size = len(frame(encode(log_entry(0))))
             fitting = limit // size
             for n in range(fitting):
                 await publisher.publish(LOG_TOPIC, log_entry(n))
             blocked = asyncio.ensure_future(publisher.publish(LOG_TOPIC, log_entry(fitting)))
-            await asyncio.sleep(0.5)
-            assert not blocked.done()
+            await until(lambda: publisher.outbox.failures >= 1, 10, "the outbox meets the outage")
+            assert not blocked.done()  # still waiting for room, with the outbox full
             assert publisher.outbox.pending_bytes <= limit
-            nats_server.start()
+            await nats_server.start_async()
             async with asyncio.timeout(20):
                 await blocked
             got = await take(entries, fitting + 1, wait=20)
@@ -184,9 +190,9 @@ async def test_a_follower_that_cannot_resume_tells_its_subscribers(
             await replica.publish(RESOURCES_TOPIC, resource_event(1))
             await take(events, 1)
             # The server comes back without its storage: the stream is a new one.
-            nats_server.stop()
+            await nats_server.stop_async()
             nats_server.wipe()
-            nats_server.start()
+            await nats_server.start_async()
             (marker,) = await take(events, 1, wait=20)
             assert isinstance(marker, Missed)
             assert marker.topic == RESOURCES_TOPIC
@@ -210,7 +216,11 @@ async def test_commands_reach_this_process_at_once_and_the_others_once(
         await one.publish(COMMANDS_TOPIC, command)
         assert await take(mine, 1) == [command]
         assert await take(theirs, 1) == [command]
-        await asyncio.sleep(0.3)
+        # A second delivery would come before a later command: the next one is the later.
+        later = ClusterCommand("resync", "c2")
+        await one.publish(COMMANDS_TOPIC, later)
+        assert await take(mine, 1) == [later]
+        assert await take(theirs, 1) == [later]
         assert mine.backlog == 0
         assert theirs.backlog == 0
 

@@ -188,13 +188,18 @@ async def kube_url(kube_app: web.Application) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def kube_tls_url(pki: Pki) -> AsyncIterator[str]:
+def kube_tls_app() -> web.Application:
+    return kubernetes_app()
+
+
+@pytest.fixture
+async def kube_tls_url(pki: Pki, kube_tls_app: web.Application) -> AsyncIterator[str]:
     """The Kubernetes fixture over TLS, accepting client certificates signed by the CA."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(pki.server_cert, pki.server_key)
     context.load_verify_locations(cafile=pki.ca_file)
     context.verify_mode = ssl.CERT_OPTIONAL
-    async with serve(kubernetes_app(), ssl_context=context) as url:
+    async with serve(kube_tls_app, ssl_context=context) as url:
         yield url
 
 

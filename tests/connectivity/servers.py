@@ -28,6 +28,8 @@ PROM_BEARER = "prom-bearer-token-8a6c4e2f0d"
 _INVALID = "invalid"
 
 SEEN = web.AppKey("seen", list[dict[str, Any]])
+# How each request that named a user was authenticated ("certificate:<CN>", "token").
+AUTHENTICATED = web.AppKey("authenticated", list[str])
 CLIENT = web.AppKey("client", aiohttp.ClientSession)
 
 
@@ -69,6 +71,7 @@ def _status(code: int, reason: str) -> web.Response:
 def _kube_user(request: web.Request) -> str | None:
     header = request.headers.get("Authorization")
     if header is not None:
+        request.app[AUTHENTICATED].append("token")
         return {f"Bearer {KUBE_TOKEN}": "admin", f"Bearer {KUBE_LIMITED_TOKEN}": "limited"}.get(
             header, _INVALID
         )
@@ -77,6 +80,7 @@ def _kube_user(request: web.Request) -> str | None:
         names = [
             value for rdn in peer.get("subject", ()) for key, value in rdn if key == "commonName"
         ]
+        request.app[AUTHENTICATED].extend(f"certificate:{name}" for name in names)
         if KUBE_CLIENT_CN in names:
             return "admin"
     return None
@@ -87,6 +91,7 @@ def kubernetes_app() -> web.Application:
     app = web.Application()
     seen: list[dict[str, Any]] = []
     app[SEEN] = seen
+    app[AUTHENTICATED] = []
 
     async def version(request: web.Request) -> web.Response:
         seen.append({"path": request.path, "query": dict(request.query)})

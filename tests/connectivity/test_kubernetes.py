@@ -10,7 +10,14 @@ from graphql_server.connectivity import check_connectivity
 from graphql_server.lifecycle import ConnectionStatus
 
 from .pki import Pki
-from .servers import KUBE_CLIENT_CN, KUBE_LIMITED_TOKEN, KUBE_TOKEN, KUBE_VERSION, SEEN
+from .servers import (
+    AUTHENTICATED,
+    KUBE_CLIENT_CN,
+    KUBE_LIMITED_TOKEN,
+    KUBE_TOKEN,
+    KUBE_VERSION,
+    SEEN,
+)
 
 
 def b64(text: str) -> str:
@@ -87,7 +94,9 @@ async def test_inline_kubeconfig_with_token(kube_url: str) -> None:
     assert result.details["url"] == kube_url
 
 
-async def test_tls_with_ca_data_and_client_certificate(kube_tls_url: str, pki: Pki) -> None:
+async def test_tls_with_ca_data_and_client_certificate(
+    kube_tls_url: str, kube_tls_app: web.Application, pki: Pki
+) -> None:
     user = (
         f"    client-certificate-data: {b64(pki.client_cert_pem)}\n"
         f"    client-key-data: {b64(pki.client_key_pem)}\n"
@@ -97,7 +106,10 @@ async def test_tls_with_ca_data_and_client_certificate(kube_tls_url: str, pki: P
         "kubernetes", credential_type="kubeconfig", credential={"kubeconfig": config}
     )
     assert result.ok, result.message
-    assert KUBE_CLIENT_CN == "cluster-admin"
+    # The server saw the client certificate (no token) and took its name as the user.
+    seen = kube_tls_app[AUTHENTICATED]
+    assert seen, "the probe reached the server"
+    assert set(seen) == {f"certificate:{KUBE_CLIENT_CN}"}
 
 
 async def test_tls_with_token_and_ca(kube_tls_url: str, pki: Pki) -> None:

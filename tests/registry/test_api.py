@@ -140,8 +140,10 @@ async def test_precedence_is_visible_and_deterministic(server: RunningServer) ->
 
 async def test_meshery_definitions_import(server: RunningServer) -> None:
     result = await data(server.graphql, IMPORT, {"d": [meshery_model(), meshery_pod_component()]})
-    names = {m["name"] for m in result["importModels"]["added"]}
-    assert "kubernetes" in names or names, result
+    added = {(m["name"], m["source"]) for m in result["importModels"]["added"]}
+    # The model, and the kubernetes model its Pod component names.
+    assert added == {("keda", "IMPORTED"), ("kubernetes", "IMPORTED")}, result
+    assert result["importModels"]["rejected"] == []
     listed = await data(
         server.graphql,
         '{ components(filter: {kind: "Pod", apiVersion: "v1"}) '

@@ -2,9 +2,10 @@
 
 Owns reading a watch request (resourceVersion, timeoutSeconds, allowWatchBookmarks,
 sendInitialEvents, selectors), starting its :class:`Watcher` from the right point (the
-current state, the retained history, or a 410 ERROR event when the version is too
-old), and running the chunked response until the stream ends, is dropped, or the peer
-goes away. Clients asking for Tables (``kubectl get -w``) get each object as one.
+current state, the retained history, a 410 ERROR event when the version is too
+old, a 504 when it is newer than this server's), and running the chunked response
+until the stream ends, is dropped, or the peer goes away. Clients asking for Tables
+(``kubectl get -w``) get each object as one.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from graphql_server.simulator.http.model import ClusterModel
 from graphql_server.simulator.http.tables import table_events, wants_table
 from graphql_server.simulator.http.wire import JSON, crd_of, flag, query_int, selectors
 from graphql_server.simulator.selectors import parse_field_selector
-from graphql_server.simulator.status import bad_request, too_old
+from graphql_server.simulator.status import bad_request, too_large, too_old
 from graphql_server.simulator.watching import Watcher
 
 
@@ -46,6 +47,8 @@ async def serve_watch(
             start_rv = int(rv_param)
         except ValueError:
             raise bad_request(f'invalid resourceVersion "{rv_param}"') from None
+    if start_rv > cluster.rv and not send_initial:
+        raise too_large(start_rv, cluster.rv)
     watcher = Watcher(cluster.hub, rtype, namespace, labels, fields, lambda: cluster.rv)
     if start_rv and not send_initial and start_rv < cluster.history.floor:
         watcher.end(error_line(too_old(start_rv, cluster.history.floor).status_object()))

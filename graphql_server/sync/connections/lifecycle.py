@@ -90,9 +90,9 @@ class ConnectionSync:
         )
 
     async def start(self) -> None:
-        self.tasks.spawn("restore", self.restore())
-        self.tasks.spawn("sync-errors", self.sync_errors.run())
-        self.tasks.spawn("monitoring", self.monitoring.run())
+        self.tasks.keep("restore", self.restore)
+        self.tasks.keep("sync-errors", self.sync_errors.run)
+        self.tasks.keep("monitoring", self.monitoring.run)
 
     async def stop(self) -> None:
         await self.tasks.close()

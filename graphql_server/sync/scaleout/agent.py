@@ -94,8 +94,8 @@ class Agent:
         except BaseException:
             await self.broker.stop()
             raise
-        self.tasks.spawn("operations-outbox", self.oplog.outbox.run())
-        self.tasks.spawn("commands", serve_commands(self.broker, self.commands))
+        self.tasks.keep("operations-outbox", self.oplog.outbox.run)
+        self.tasks.keep("commands", lambda: serve_commands(self.broker, self.commands))
         for source in self.sources:
             self.tasks.spawn(
                 f"connect:{source.name}", connect_retrying(self.supervisor.connect, source)

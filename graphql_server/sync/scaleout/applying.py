@@ -50,6 +50,7 @@ from graphql_server.store.positions import Cursor, ProducerPosition, StreamPosit
 from graphql_server.store.resources import ResourceQuery
 from graphql_server.sync.commands import ALL_CLUSTERS
 from graphql_server.sync.scaleout.operations import (
+    CLUSTER_REPORT,
     Forget,
     Hello,
     Item,
@@ -305,6 +306,8 @@ class StreamApplier:
                 tracker.track(
                     item.cluster_id, item.resource_type, counts.get(item.resource_type.name, 0)
                 )
+            case Report() if item.type_name == CLUSTER_REPORT:
+                tracker.set_cluster_error(item.cluster_id, item.error)
             case Report():
                 tracker.report(item.cluster_id, item.type_name, item.phase, item.error)
             case Forget():

@@ -1,10 +1,10 @@
 """The writer operations as they travel on the operations stream.
 
 Owns the JSON form of what a discovery agent sends the store writer: the writer's
-own operations (``Upsert`` of raw rows, ``Delete``, ``Sweep``, ``Checkpoint``) and
-the progress around them (``Hello`` when a holder starts on a cluster, ``Track``,
-``Report``, ``Forget``, ``Served``, ``Stopped``). ``encode_within`` cuts an operation that
-would not fit in one message into several that do: rows into several upserts, a
+own operations (``Upsert`` of raw rows, ``Delete``, ``Sweep``, ``Checkpoint``,
+``Reset``) and the progress around them (``Hello`` when a holder starts on a cluster,
+``Track``, ``Report``, ``Forget``, ``Served``, ``Stopped``). ``encode_within`` cuts an
+operation that would not fit in one message into several that do: rows into several upserts, a
 sweep's list of uids into numbered parts of one sweep. Pure functions, no I/O.
 """
 
@@ -20,7 +20,7 @@ import orjson
 from graphql_server.errors import BadInput
 from graphql_server.kube.discovery import ResourceType
 from graphql_server.store.resources import COLUMNS, TIME_COLUMNS, ResourceRow
-from graphql_server.sync.writer import Checkpoint, Delete, Operation, Sweep, Upsert
+from graphql_server.sync.writer import Checkpoint, Delete, Operation, Reset, Sweep, Upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,9 @@ class Hello:
 class Track:
     cluster_id: str
     resource_type: ResourceType
+
+
+CLUSTER_REPORT = ""  # the type name of a Report about the whole cluster
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,8 @@ def to_dict(item: Item) -> dict[str, Any]:
                 "keep": sorted(item.keep),
                 "checkpoint": item.checkpoint,
             }
+        case Reset():
+            return {"op": "reset", "cluster": item.cluster_id}
         case Checkpoint():
             return {
                 "op": "checkpoint",
@@ -226,6 +231,8 @@ def decode(data: bytes) -> Item:
                 )
             case "checkpoint":
                 return Checkpoint(body["cluster"], _rtype(body["type"]), body["version"])
+            case "reset":
+                return Reset(body["cluster"])
             case "hello":
                 return Hello(body["cluster"], body["name"], body["server"], body["version"])
             case "track":

@@ -29,6 +29,7 @@ from graphql_server.kube.watching import Reflector
 from graphql_server.retrying import Backoff, retry
 from graphql_server.sync.clusters import ClusterSync, SyncOptions
 from graphql_server.sync.scaleout.operations import (
+    CLUSTER_REPORT,
     Forget,
     Hello,
     Item,
@@ -115,6 +116,11 @@ class ReportingTracker:
     def stopped(self, cluster_id: str) -> None:
         self.publisher.put_nowait(Stopped(cluster_id))
 
+    def set_cluster_error(self, cluster_id: str, error: str | None) -> None:
+        """Sent as the report of no type (``CLUSTER_REPORT``): the cluster's own error."""
+        phase = "DEGRADED" if error else "SYNCED"
+        self.publisher.put_nowait(Report(cluster_id, CLUSTER_REPORT, phase, error))
+
     def announce(self, cluster_id: str) -> None:
         """Everything known again, for a store writer that just took over."""
         for name, resource_type in self.types.items():
@@ -163,7 +169,7 @@ class LeasedClusterSync:
 
     async def start(self) -> None:
         """Contend for the lease; types stored but no longer served are the writer's call."""
-        self.tasks.spawn("lease", self.holding.run(self._watch))
+        self.tasks.keep("lease", lambda: self.holding.run(self._watch))
 
     async def _watch(self, lease: Lease) -> None:
         self.publisher.epoch = lease.epoch
@@ -197,6 +203,13 @@ class LeasedClusterSync:
     async def resync(self) -> None:
         if self.held:
             await self.sync.resync()
+
+    def relist_later(self, type_name: str) -> None:
+        if self.held:
+            self.sync.relist_later(type_name)
+
+    def relisted(self, type_name: str) -> None:
+        self.sync.relisted(type_name)
 
     def announce(self) -> None:
         if self.held:

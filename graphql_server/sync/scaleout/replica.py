@@ -142,8 +142,8 @@ class StreamFeed:
     async def open(self, tasks: TaskOwner) -> None:
         await self.oplog.open()
         await self.leases.open()
-        tasks.spawn("operations-outbox", self.oplog.outbox.run())
-        self._applying = tasks.spawn("apply-operations", self.applier.run())
+        tasks.keep("operations-outbox", self.oplog.outbox.run)
+        self._applying = tasks.keep("apply-operations", self.applier.run)
 
     async def stop_feeding(self, tasks: TaskOwner) -> None:
         if self._applying is not None:

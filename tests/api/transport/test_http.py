@@ -111,7 +111,12 @@ async def test_health_and_readiness(server: RunningServer) -> None:
             assert await response.json() == {"status": "ok", "version": __version__}
         async with session.get(f"{server.url}/readyz") as response:
             assert response.status == 200
-            assert await response.json() == {"ready": True, "sources": [], "unhealthy": []}
+            assert await response.json() == {
+                "ready": True,
+                "sources": [],
+                "unhealthy": [],
+                "degradedClusters": [],
+            }
 
 
 async def test_the_root_leads_to_graphiql_and_there_is_a_favicon(server: RunningServer) -> None:

@@ -77,7 +77,10 @@ async def test_graphql_transport_ws_refuses_without_a_valid_token(
     guarded: RunningServer, init: dict[str, Any] | None
 ) -> None:
     async with websockets.connect(guarded.ws_url, subprotocols=[TRANSPORT_WS]) as ws:  # type: ignore[list-item]
-        await ws.send(json.dumps({"type": "connection_init", "payload": init or {}}))
+        message: dict[str, Any] = {"type": "connection_init"}
+        if init is not None:  # None: a connection_init with no payload at all
+            message["payload"] = init
+        await ws.send(json.dumps(message))
         with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
             await asyncio.wait_for(ws.recv(), 5)
     assert closed.value.rcvd is not None

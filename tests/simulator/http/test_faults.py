@@ -11,6 +11,7 @@ import pytest
 from kubernetes_asyncio import client, watch
 
 from graphql_server.simulator import SimulatedCluster
+from tests.helpers import until
 
 from ..helpers import Sim, collect, status_of
 
@@ -66,7 +67,7 @@ async def test_expire_watches_sends_410_and_resume_fails(sim: Sim) -> None:
     start = str(cluster.rv)
 
     async def expire_soon() -> None:
-        await asyncio.sleep(0.3)
+        await until(lambda: cluster.hub.count() == 1, 5, "the watch is open")
         assert cluster.expire_watches() == 1
 
     expiring = asyncio.create_task(expire_soon(), name="simulator-test-expire")
@@ -85,7 +86,7 @@ async def test_expire_watches_sends_410_and_resume_fails(sim: Sim) -> None:
 
 async def test_drop_watches_closes_streams_abruptly(sim: Sim) -> None:
     async def drop_soon() -> None:
-        await asyncio.sleep(0.3)
+        await until(lambda: sim.cluster.hub.count() == 1, 5, "the watch is open")
         assert sim.cluster.drop_watches() == 1
 
     dropping = asyncio.create_task(drop_soon(), name="simulator-test-drop")
@@ -117,9 +118,9 @@ async def test_stalled_watch_sends_nothing_until_unstalled(sim: Sim) -> None:
                 stream.stop()
 
     consumer = asyncio.create_task(consume(), name="simulator-test-consumer")
-    await asyncio.sleep(0.2)
+    await until(lambda: cluster.hub.count() == 1, 5, "the watch is open")
     await sim.core.create_namespaced_config_map("default", {"metadata": {"name": "stalled"}})
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(0.5)  # time passes on purpose: nothing may arrive while stalled
     assert received == []
     assert not consumer.done()
     cluster.unstall_watches()
@@ -131,7 +132,7 @@ async def test_stalled_watches_still_drop(sim: Sim) -> None:
     sim.cluster.stall_watches()
 
     async def drop_soon() -> None:
-        await asyncio.sleep(0.3)
+        await until(lambda: sim.cluster.hub.count() == 1, 5, "the watch is open")
         sim.cluster.drop_watches()
 
     dropping = asyncio.create_task(drop_soon(), name="simulator-test-drop")
@@ -180,7 +181,9 @@ async def test_fault_routes_over_http(sim: Sim) -> None:
         assert sim.cluster.rv == before + 50
         started = await _post(session, f"{base}/_sim/churn", {"rate": 100})
         assert started["running"] is True
-        await asyncio.sleep(0.3)
+        churn = sim.cluster.churn
+        assert churn is not None
+        await until(lambda: churn.applied > 0, 5, "the churn changes something")
         async with session.delete(f"{base}/_sim/churn") as stopped:
             assert (await stopped.json())["running"] is False
         assert sim.cluster.churn is None

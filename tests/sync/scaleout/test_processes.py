@@ -319,12 +319,12 @@ async def taken_over(leases: LeaseStore, name: str, previous: str, within: float
 
 async def test_agent_and_two_replicas_lose_nothing(tmp_path: Path) -> None:
     nats = NatsServer(tmp_path / "nats")
-    nats.start()
+    await nats.start_async()
     try:
         async with postgres_database() as database_url:
             await run_scenario(tmp_path, nats, database_url)
     finally:
-        nats.stop()
+        await nats.stop_async()
 
 
 async def run_scenario(tmp_path: Path, nats: NatsServer, database_url: str) -> None:

@@ -38,6 +38,7 @@ from graphql_server.sync.scaleout.operations import Hello, encode, encode_within
 from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService
 from graphql_server.sync.service import sync_options
 from graphql_server.sync.writer import Delete, Sweep, Upsert
+from tests.helpers import until
 from tests.natsserver import NatsServer, nats_server
 from tests.store.test_resources import row
 from tests.sync.harness import FAST_WATCH, converge, store_inventory
@@ -106,8 +107,8 @@ async def test_an_agent_feeds_the_store_through_jetstream(
     ):
         await converge(store, cluster, within=60)
         assert running.holding == [cluster.uid]
-        await cluster.start_churn(80, seed=3)
-        await asyncio.sleep(2)
+        churn = await cluster.start_churn(80, seed=3)
+        await until(lambda: churn.applied >= 120, 20, "the cluster churns")
         await cluster.stop_churn()
         await converge(store, cluster, within=30)
         # The store writer keeps the sync status from the agent's progress messages.
@@ -132,11 +133,14 @@ async def test_nats_restarting_loses_nothing(
         agent(nats_server.url, kubeconfig),
     ):
         await converge(store, cluster, within=60)
-        await cluster.start_churn(50, seed=4)
-        nats_server.stop()
-        await asyncio.sleep(1.0)  # changes keep coming while NATS is away: they wait
-        nats_server.start()
-        await asyncio.sleep(1.0)
+        churn = await cluster.start_churn(50, seed=4)
+        await nats_server.stop_async()
+        # Changes keep coming while NATS is away: they wait.
+        applied = churn.applied
+        await until(lambda: churn.applied >= applied + 40, 20, "changes during the outage")
+        await nats_server.start_async()
+        applied = churn.applied
+        await until(lambda: churn.applied >= applied + 40, 20, "changes after the outage")
         await cluster.stop_churn()
         await converge(store, cluster, within=40)
 
@@ -151,7 +155,7 @@ async def test_a_standby_agent_takes_over_within_the_lease(
     ):
         await converge(store, cluster, within=60)
         async with agent(nats_server.url, kubeconfig) as second:
-            await asyncio.sleep(TTL)
+            await asyncio.sleep(TTL)  # time passes on purpose: a lease's worth of contention
             assert first.holding == [cluster.uid]
             assert second.holding == []  # exactly one holder
             # The holder loses NATS without a word (as if it died): the standby takes over.
@@ -163,8 +167,8 @@ async def test_a_standby_agent_takes_over_within_the_lease(
                         break
                     await asyncio.sleep(0.05)
             assert time.monotonic() - started < TTL * 3
-            await cluster.start_churn(50, seed=8)
-            await asyncio.sleep(1.0)
+            churn = await cluster.start_churn(50, seed=8)
+            await until(lambda: churn.applied >= 40, 20, "the cluster churns")
             await cluster.stop_churn()
             await converge(store, cluster, within=30)
             assert first.holding == []
@@ -248,6 +252,15 @@ async def test_a_writer_that_restarts_replays_nothing_twice(
         oplog = service.oplog
         await publish(oplog, 3, 1, Upsert(RTYPE, [pod("a", "1"), pod("b", "2")]))
         await wait_for(store, {"a": "1", "b": "2"})
+        # Rows are visible a moment before the position that covers them is saved: a
+        # writer stopped in between would rightly apply that message again.
+        positions = StreamPositions(store.database)
+
+        async def saved() -> bool:
+            cursor = await positions.cursor(CURSOR)
+            return cursor is not None and cursor.seq >= 1
+
+        await until(saved, 10, "the position of the applied message is saved")
     # Meanwhile: b deleted, c added. The writer that comes back starts where it stopped.
     async with replica(nats_server.url, database_url) as (store, service):
         await publish(service.oplog, 3, 2, Delete(CLUSTER, RTYPE, "b", "3"))
@@ -280,8 +293,14 @@ async def test_a_sweep_too_large_for_one_message_arrives_in_parts(
                 },
             )
             if batch == 3:
-                # Until the last part is in, nothing is swept.
-                await asyncio.sleep(0.5)
+                # Until the last part is in, nothing is swept: the parts so far are
+                # received (taken by the applier) and still nothing is gone.
+                await until(
+                    lambda: service.applier.applied_messages >= 3,
+                    10,
+                    "the first parts are received",
+                )
+                await service.writer.idle()
                 assert len(await store_inventory(store, CLUSTER)) == 30
         await wait_for(store, dict.fromkeys(sorted(keep), "1"))
 
