@@ -188,6 +188,7 @@ def create_app(
             settings.effective_database_url(),
             secrets=secrets_for(settings),
             server_id=server_id_for(settings),
+            pool_size=settings.database_pool_size,
         )
         bus = broker or InProcessBroker()
         await bus.start()

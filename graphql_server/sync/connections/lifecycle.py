@@ -67,8 +67,6 @@ class ConnectionSync:
         writer: Writer,
         tracker: SyncTracker,
         sources: Sequence[ClusterSource] = (),
-        *,
-        monitoring_interval: float = 60.0,
     ) -> None:
         self.store = store
         self.supervisor = supervisor
@@ -83,9 +81,7 @@ class ConnectionSync:
         self._connect_lock = asyncio.Lock()
         self.command_line = CommandLineClusters(store, self.notices, self.sources)
         self.sync_errors = SyncErrorLog(store, self.notices)
-        self.monitoring = MonitoringDiscovery(
-            store, broker, supervisor, tracker, self.notices, interval=monitoring_interval
-        )
+        self.monitoring = MonitoringDiscovery(store, broker, supervisor, tracker, self.notices)
 
     async def start(self) -> None:
         self.tasks.spawn("restore", self.restore())

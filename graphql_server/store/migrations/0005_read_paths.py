@@ -1,0 +1,47 @@
+"""Read paths: indexes for the filters and orders the API offers and for the narrow
+reads of service fingerprinting (every index is built only if missing)."""
+
+from typing import Any
+
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+
+CREATED = "COALESCE(created_at, {sentinel})"
+UPDATED = "COALESCE(updated_at, {sentinel})"
+SENTINELS = {
+    "sqlite": "'1970-01-01T00:00:00+00:00'",
+    "postgres": "TIMESTAMPTZ '1970-01-01T00:00:00+00:00'",
+}
+
+# name -> indexed columns or expressions ({sentinel} is the dialect's "no time" value).
+INDEXES = {
+    "idx_resources_scope": "cluster_id, kind, namespace, name",
+    "idx_resources_name_id": "name, id",
+    "idx_resources_kind_name": "kind, name, id",
+    "idx_resources_namespace_name": "namespace, name, id",
+    "idx_resources_cluster_name": "cluster_id, name, id",
+    "idx_resources_created": f"({CREATED}), id",
+    "idx_resources_updated": f"({UPDATED}), id",
+}
+
+
+async def forward(apps: Any, schema_editor: Any) -> None:
+    sentinel = SENTINELS[schema_editor.DIALECT]
+    for name, columns in INDEXES.items():
+        await schema_editor.client.execute_script(
+            f"CREATE INDEX IF NOT EXISTS {name} ON resources "
+            f"({columns.format(sentinel=sentinel)})"
+        )
+
+
+async def backward(apps: Any, schema_editor: Any) -> None:
+    for name in INDEXES:
+        await schema_editor.client.execute_script(f"DROP INDEX IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("inventory", "0004_scale_out")]
+
+    initial = False
+
+    operations = [ops.RunPython(forward, backward)]
