@@ -142,8 +142,15 @@ class MonitoringDiscovery:
             while True:
                 await self._wakeup.wait()
                 await asyncio.sleep(self.settle)  # let a burst of changes gather
-                self._wakeup.clear()
-                await self.evaluate_pending()
+                try:
+                    await self.evaluate_pending()
+                finally:
+                    if not (self._full or self._pending):  # else noted meanwhile: go again
+                        self._wakeup.clear()
+
+    def pending(self) -> bool:
+        """Whether changes wait to be evaluated, or are being evaluated."""
+        return self._wakeup.is_set()
 
     async def _follow(self, topic: str) -> None:
         async with self.broker.subscribe(topic) as messages:
