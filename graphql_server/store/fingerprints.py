@@ -62,26 +62,68 @@ class FingerprintReads:
         found = await self._objects(cluster_id, ("Prometheus",), namespace)
         return [o for o in found if str(o["apiVersion"]).startswith("monitoring.coreos.com/")]
 
-    async def workloads(self, cluster_id: str, namespace: str) -> list[KubeObject]:
-        """The objects with a pod template in one namespace (not their Pods)."""
-        return await self._objects(cluster_id, WORKLOAD_KINDS, namespace)
+    async def workloads(
+        self, cluster_id: str, namespace: str, selector: Mapping[str, str] | None = None
+    ) -> list[KubeObject]:
+        """The objects with a pod template in one namespace (not their Pods); with a
+        ``selector``, only those whose pod template it picks."""
+        if selector is None:
+            return await self._objects(cluster_id, WORKLOAD_KINDS, namespace)
+        return await self._selected(cluster_id, WORKLOAD_KINDS, namespace, selector, None)
 
     async def pods(
         self, cluster_id: str, namespace: str, selector: Mapping[str, str], limit: int
     ) -> list[KubeObject]:
         """At most ``limit`` Pods of one namespace whose labels ``selector`` picks."""
+        return await self._selected(cluster_id, ("Pod",), namespace, selector, limit)
+
+    async def candidate_namespaces(self, cluster_id: str, words: Sequence[str]) -> set[str]:
+        """Namespaces holding a Service, workload, Pod or ``Prometheus`` whose spec, labels
+        or owners mention one of ``words`` (any case): the only ones where fingerprints
+        can find something. One pass of the database over text, no object decoded."""
+        params = Params(self.database.dialect)
+        kinds = ("Service", "Pod", "Prometheus", *WORKLOAD_KINDS)
+        where = self._scope(params, cluster_id, kinds, None)
+        if self.database.dialect == "sqlite":
+            columns, like = ("spec", "labels", "owner_references"), "LIKE"  # ASCII: any case
+        else:
+            columns, like = ("spec::text", "labels::text", "owner_references::text"), "ILIKE"
+        mentions = " OR ".join(
+            f"{column} {like} {params(f'%{word}%')}" for word in words for column in columns
+        )
+        sql = (
+            f"SELECT DISTINCT namespace FROM resources WHERE {where} "
+            f"AND (kind = 'Prometheus' OR {mentions})"
+        )
+        _, rows = await self.database.reader().execute_query(sql, params.values)
+        self.rows_read += len(rows)
+        return {str(row["namespace"]) for row in rows}
+
+    async def _selected(
+        self,
+        cluster_id: str,
+        kinds: Sequence[str],
+        namespace: str,
+        selector: Mapping[str, str],
+        limit: int | None,
+    ) -> list[KubeObject]:
         if not selector:
             return []
         params = Params(self.database.dialect)
+        if kinds == ("Pod",):
+            column = "labels"
+        elif self.database.dialect == "sqlite":
+            column = "json_extract(spec, '$.template.metadata.labels')"
+        else:
+            column = "(spec -> 'template' -> 'metadata' -> 'labels')"
+        where = self._scope(params, cluster_id, kinds, namespace)
         picks = [
-            label_predicate(params, Requirement(key, Operator.EQUALS, (value,)))
+            label_predicate(params, Requirement(key, Operator.EQUALS, (value,)), column)
             for key, value in sorted(selector.items())
         ]
-        where = self._scope(params, cluster_id, ("Pod",), namespace)
-        sql = (
-            f"SELECT {OBJECT_COLUMNS} FROM resources WHERE {where} AND {' AND '.join(picks)} "
-            f"LIMIT {int(limit)}"
-        )
+        sql = f"SELECT {OBJECT_COLUMNS} FROM resources WHERE {where} AND {' AND '.join(picks)}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
         return await self._run(sql, params.values)
 
     async def _objects(

@@ -17,9 +17,7 @@ SENTINELS = {
 # name -> indexed columns or expressions ({sentinel} is the dialect's "no time" value).
 INDEXES = {
     "idx_resources_scope": "cluster_id, kind, namespace, name",
-    "idx_resources_name_id": "name, id",
     "idx_resources_kind_name": "kind, name, id",
-    "idx_resources_namespace_name": "namespace, name, id",
     "idx_resources_cluster_name": "cluster_id, name, id",
     "idx_resources_cluster_namespace": "cluster_id, namespace, name, id",
     "idx_resources_created": f"({CREATED}), id",

@@ -8,21 +8,22 @@ from NOT_FOUND back to DISCOVERED; a DISCOVERED one that is gone from a fully sy
 cluster moves to NOT_FOUND. Registered connections are the operator's: discovery never
 changes their status. Reads objects through the store only; never talks to a cluster.
 
-Cost follows the change, not the cluster: a Service change evaluates that Service; a
-workload change the Services of its namespace whose selectors pick it (and those
-already found there); a ``Prometheus`` resource change the Services of its namespace.
-Each evaluation reads its namespace's Services and workloads and a few of the Pods a
-selector picks, through indexed reads. When a cluster first reports SYNCED (or
-DEGRADED), and after a ``Missed`` marker, one pass evaluates every Service of the
-cluster, a namespace at a time. Nothing runs while nothing changes.
+Cost follows the change, not the cluster: a Service change evaluates that Service,
+with the workloads its selector picks and a few of its Pods; a workload change the
+Services of its namespace whose selectors pick it (and those already found there),
+only in namespaces where something names a product (``targets.mentions_product``);
+a ``Prometheus`` resource change the Services of its namespace. Every read is narrow
+and indexed (``store.fingerprints``). When a cluster first reports SYNCED (or
+DEGRADED), and after a ``Missed`` marker, one pass asks the database which
+namespaces name a product and evaluates every Service of those. Nothing runs while
+nothing changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from graphql_server.broker import Broker
@@ -38,74 +39,33 @@ from graphql_server.events import (
 from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.registry import DiscoveredService, find_services
 from graphql_server.registry.services import OPERATED_SERVICE
-from graphql_server.registry.workloads import collect_workloads, matching_workloads, str_map
+from graphql_server.registry.workloads import WorkloadIndex, collect_workloads
 from graphql_server.store import Store
 from graphql_server.store.connections import ConnectionQuery, ConnectionRecord
 from graphql_server.sync.connections.notices import Notices
+from graphql_server.sync.connections.targets import (
+    WORDS,
+    WORKLOAD_KINDS,
+    Round,
+    Targets,
+    mentions_product,
+    name_of,
+    selector_of,
+    template_labels,
+    uid_of,
+)
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
-WORKLOAD_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
 SERVICE_KINDS = ("grafana", "prometheus")
 PODS_PER_SERVICE = 5  # a workload's replicas run the same images: a few pods tell them
 PASSED_PHASES = frozenset({"SYNCED", "DEGRADED"})
 
 
 def service_identity(cluster_id: str, service: DiscoveredService) -> str:
-    return identity_of(cluster_id, service.kind, service.namespace, service.name)
-
-
-def identity_of(cluster_id: str, kind: str, namespace: str, name: str) -> str:
-    return f"service:{cluster_id}:{kind}:{namespace}/{name}"
-
-
-def _selector(obj: Mapping[str, Any]) -> dict[str, str]:
-    spec = obj.get("spec")
-    return str_map(spec.get("selector") if isinstance(spec, Mapping) else None)
-
-
-def _name(obj: Mapping[str, Any]) -> str:
-    return str(obj["metadata"]["name"])
-
-
-def _template_labels(resource: Mapping[str, Any]) -> frozenset[tuple[str, str]]:
-    spec = resource.get("spec")
-    template = spec.get("template") if isinstance(spec, Mapping) else None
-    meta = template.get("metadata") if isinstance(template, Mapping) else None
-    return frozenset(str_map(meta.get("labels") if isinstance(meta, Mapping) else None).items())
-
-
-@dataclass(slots=True)
-class Targets:
-    """What the next evaluation of one namespace covers."""
-
-    names: set[str] = field(default_factory=set)  # Services that changed
-    templates: set[frozenset[tuple[str, str]]] = field(default_factory=set)  # workloads' pods
-    every: bool = False  # every Service of the namespace
-
-    def covers(self, service: Mapping[str, Any]) -> bool:
-        """Whether the Service is to be evaluated (its name aside)."""
-        if self.every:
-            return True
-        selector = _selector(service).items()
-        return bool(selector) and any(selector <= template for template in self.templates)
-
-
-@dataclass(slots=True)
-class Round:
-    """One evaluation of some namespaces of a cluster: what it saw and what it found."""
-
-    cluster_id: str
-    complete: bool
-    discovered: dict[tuple[str, str, str], ConnectionRecord]  # (kind, namespace, name)
-    evaluated: set[tuple[str, str]] = field(default_factory=set)  # (namespace, name)
-    seen: set[tuple[str, str, str]] = field(default_factory=set)
-
-    def found_in(self, namespace: str) -> set[str]:
-        """Names of the Services of ``namespace`` found (DISCOVERED) before this round."""
-        return {name for _, where, name in self.discovered if where == namespace}
+    return f"service:{cluster_id}:{service.kind}:{service.namespace}/{service.name}"
 
 
 class MonitoringDiscovery:
@@ -131,6 +91,9 @@ class MonitoringDiscovery:
         self._passed: dict[str, bool] = {}  # cluster -> its full pass ran while SYNCED
         self._full: set[str] = set()
         self._pending: dict[str, dict[str, Targets]] = {}
+        # Per cluster: namespaces holding something that names a product. A workload
+        # change elsewhere that names none cannot make a Service found or lost.
+        self._relevant: dict[str, set[str]] = {}
         self._wakeup = asyncio.Event()
 
     async def run(self) -> None:
@@ -189,11 +152,17 @@ class MonitoringDiscovery:
         kind = resource.get("kind")
         if event.cluster_id not in self._passed or event.cluster_id in self._full:
             return  # the cluster's coming full pass reads this change anyway
+        namespace = str(resource.get("namespace", ""))
+        relevant = self._relevant.setdefault(event.cluster_id, set())
         if kind == "Service":
             self._targets(event.cluster_id, resource).names.add(str(resource.get("name", "")))
         elif kind in WORKLOAD_KINDS:
-            self._targets(event.cluster_id, resource).templates.add(_template_labels(resource))
+            if mentions_product(resource):
+                relevant.add(namespace)
+            if namespace in relevant:
+                self._targets(event.cluster_id, resource).templates.add(template_labels(resource))
         elif kind == "Prometheus":
+            relevant.add(namespace)
             self._targets(event.cluster_id, resource).every = True
 
     def _targets(self, cluster_id: str, resource: Mapping[str, Any]) -> Targets:
@@ -225,18 +194,17 @@ class MonitoringDiscovery:
         """Evaluate every Service of one cluster; returns how many services were found."""
         self._passed[cluster_id] = self._synced(cluster_id)
         reads = self.store.fingerprints
-        services = _by_namespace(await reads.services(cluster_id))
-        prometheuses = _by_namespace(await reads.prometheuses(cluster_id))
         current = await self._round(cluster_id)
-        namespaces = set(services) | set(prometheuses)
-        namespaces |= {namespace for _, namespace, _ in current.discovered}
+        relevant = await reads.candidate_namespaces(cluster_id, WORDS)
+        self._relevant[cluster_id] = set(relevant)
+        namespaces = relevant | {namespace for _, namespace, _ in current.discovered}
         for namespace in sorted(namespaces):
             await self._namespace(
                 current,
                 namespace,
                 Targets(every=True),
-                services.get(namespace, []),
-                prometheuses.get(namespace, []),
+                await reads.services(cluster_id, namespace),
+                await reads.prometheuses(cluster_id, namespace),
             )
         await self._finish(current)
         return len(current.seen)
@@ -285,11 +253,12 @@ class MonitoringDiscovery:
         # stopped matching them.
         wide = targets.every or bool(targets.templates)
         names = set(targets.names) | (current.found_in(namespace) if wide else set())
-        names |= {_name(s) for s in services if targets.covers(s)}
+        names |= {name_of(s) for s in services if targets.covers(s)}
         if targets.every:
             names.add(OPERATED_SERVICE)
-        chosen = [s for s in services if _name(s) in names]
-        objects = [*chosen, *prometheuses, *await self._picked(current, namespace, chosen)]
+        chosen = [s for s in services if name_of(s) in names]
+        picked = await self._picked(current, namespace, chosen, everything=targets.every)
+        objects = [*chosen, *prometheuses, *picked]
         for service in find_services(objects):
             if service.name in names:
                 current.seen.add((service.kind, namespace, service.name))
@@ -298,25 +267,30 @@ class MonitoringDiscovery:
         self.last_evaluated.update((current.cluster_id, namespace, name) for name in names)
 
     async def _picked(
-        self, current: Round, namespace: str, services: list[dict[str, Any]]
+        self, current: Round, namespace: str, services: list[dict[str, Any]], everything: bool
     ) -> list[dict[str, Any]]:
-        """The workloads of the namespace, and a few pods for each Service whose selector
-        picks no workload (pods only count when no workload matches)."""
-        selecting = [s for s in services if _selector(s)]
+        """The workloads the Services select, and a few pods for each Service whose
+        selector picks no workload (pods only count when no workload matches). With
+        ``everything``, the namespace's workloads are read at once."""
+        selecting = [s for s in services if selector_of(s)]
         if not selecting:
             return []
-        reads = self.store.fingerprints
-        workloads = await reads.workloads(current.cluster_id, namespace)
-        collected = collect_workloads(workloads)
+        reads, cluster_id = self.store.fingerprints, current.cluster_id
+        workloads: dict[str, dict[str, Any]] = {}
+        if everything:
+            workloads = {uid_of(w): w for w in await reads.workloads(cluster_id, namespace)}
+        else:
+            for service in selecting:
+                for workload in await reads.workloads(cluster_id, namespace, selector_of(service)):
+                    workloads[uid_of(workload)] = workload
+        index = WorkloadIndex(collect_workloads(workloads.values()))
         pods: dict[str, dict[str, Any]] = {}
         for service in selecting:
-            if matching_workloads(service, collected):
-                continue
-            for pod in await reads.pods(
-                current.cluster_id, namespace, _selector(service), PODS_PER_SERVICE
-            ):
-                pods[str(pod["metadata"]["uid"])] = pod
-        return [*workloads, *pods.values()]
+            if not index.matching(service):
+                selector = selector_of(service)
+                for pod in await reads.pods(cluster_id, namespace, selector, PODS_PER_SERVICE):
+                    pods[uid_of(pod)] = pod
+        return [*workloads.values(), *pods.values()]
 
     async def _finish(self, current: Round) -> None:
         """Services evaluated and not found are gone, once the cluster is fully synced."""
@@ -379,10 +353,3 @@ class MonitoringDiscovery:
         if plan.changed:
             why = "found again" if target is ConnectionStatus.DISCOVERED else "no longer found"
             await self.notices.moved(source, record, f"the service is {why}")
-
-
-def _by_namespace(objects: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for obj in objects:
-        grouped.setdefault(str(obj["metadata"]["namespace"]), []).append(obj)
-    return grouped
