@@ -153,6 +153,7 @@ class ResourceStore(ResourceReads):
                 )
             await self.tombstones.record(conn, stones)
             await self.counts.record(conn, events)
+            await self.labels.record(conn, events)
             if after is not None:
                 await after(conn)
         return events
@@ -215,6 +216,7 @@ class ResourceStore(ResourceReads):
             count, _ = await conn.execute_query(sql, params.values)
             await self.tombstones.forget_cluster(conn, cluster_id)
             await self.counts.forget_cluster(conn, cluster_id)
+            await self.labels.forget_cluster(conn, cluster_id)
         return int(count)
 
     async def versions(self, cluster_id: str, resource_type: str | None = None) -> dict[str, str]:

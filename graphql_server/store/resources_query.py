@@ -28,6 +28,7 @@ from graphql_server.store.dialect import (
     time_value,
 )
 from graphql_server.store.resource_counts import counted
+from graphql_server.store.resource_labels import ResourceLabels
 
 COLUMNS = (
     "cluster_id",
@@ -105,6 +106,7 @@ class ResourceReads:
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self.labels = ResourceLabels(database.dialect)
 
     @property
     def dialect(self) -> str:
@@ -306,7 +308,8 @@ class ResourceReads:
                 )
                 clauses.append(f"({pairs})")
         for requirement in query.selector.requirements:
-            clauses.append(label_predicate(params, requirement))
+            indexed = self.labels.predicate(params, requirement)
+            clauses.append(indexed or label_predicate(params, requirement))
         if query.search:
             clauses.append(contains_predicate(params, "name", query.search))
         if query.owner_uid:

@@ -1,6 +1,6 @@
 """Read paths: indexes for the filters and orders the API offers and for the narrow
-reads of service fingerprinting, and the resource counters (``resource_counts``),
-filled from the rows already stored."""
+reads of service fingerprinting, the resource counters (``resource_counts``) and,
+on SQLite, the label index (``resource_labels``), both filled from the rows stored."""
 
 from typing import Any
 
@@ -42,9 +42,27 @@ COUNTS = (
 )
 
 
+# SQLite only (PostgreSQL has its GIN index on labels): one row per object and label.
+LABELS = (
+    "CREATE TABLE IF NOT EXISTS resource_labels ("
+    " cluster_id VARCHAR(64) NOT NULL,"
+    " uid VARCHAR(64) NOT NULL,"
+    " key VARCHAR(317) NOT NULL,"
+    " value VARCHAR(63) NOT NULL,"
+    " PRIMARY KEY (cluster_id, uid, key))",
+    "CREATE INDEX IF NOT EXISTS idx_resource_labels_pair ON resource_labels"
+    " (key, value, cluster_id, uid)",
+    "INSERT INTO resource_labels (cluster_id, uid, key, value)"
+    " SELECT r.cluster_id, r.uid, l.key, l.value FROM resources AS r, json_each(r.labels) AS l",
+)
+
+
 async def forward(apps: Any, schema_editor: Any) -> None:
     for statement in COUNTS:
         await schema_editor.client.execute_script(statement)
+    if schema_editor.DIALECT == "sqlite":
+        for statement in LABELS:
+            await schema_editor.client.execute_script(statement)
     sentinel = SENTINELS[schema_editor.DIALECT]
     for name, columns in INDEXES.items():
         await schema_editor.client.execute_script(
@@ -55,6 +73,7 @@ async def forward(apps: Any, schema_editor: Any) -> None:
 
 async def backward(apps: Any, schema_editor: Any) -> None:
     await schema_editor.client.execute_script("DROP TABLE IF EXISTS resource_counts")
+    await schema_editor.client.execute_script("DROP TABLE IF EXISTS resource_labels")
     for name in INDEXES:
         await schema_editor.client.execute_script(f"DROP INDEX IF EXISTS {name}")
 
