@@ -295,8 +295,9 @@ async def main(args: argparse.Namespace) -> int:
     for run in runs:
         rows = report(run)
         print(f"\n{run.objects} objects on {run.database}:")
+        prefix = f"{run.objects} objects: " if len(runs) > 1 else ""
         for name, value, target in rows:
-            print(f"{name:52}  {value:10.2f}  {target}".rstrip())
+            print(f"{prefix + name:64}  {value:10.2f}  {target}".rstrip())
         failures += [f"{run.objects}: {f}" for f in missed(rows)]
         for error in run.errors[:5]:
             print(f"error: {error}")
