@@ -152,6 +152,11 @@ KNOWN: dict[str, Bench] = {
             quick=("--models", "60", "--components", "1000", "--resources", "5000"),
         ),
         Bench(
+            "scale_bench.py",
+            full=("--scaling", "10000,100000,300000"),
+            quick=("--objects", "10000", "--seconds", "8", "--idle-seconds", "5"),
+        ),
+        Bench(
             "load_test.py",
             quick=(
                 *("--subscribers", "200", "--seconds", "15", "--qps", "20"),

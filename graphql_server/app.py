@@ -252,6 +252,7 @@ def create_app(
             settings.effective_database_url(),
             secrets=secrets_for(settings),
             server_id=server_id_for(settings),
+            pool_size=settings.database_pool_size,
         )
         try:
             await finish_rotation(settings, store.credentials)

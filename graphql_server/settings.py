@@ -64,6 +64,11 @@ class Settings:
         secret=True,
     )
     data_dir: Path | None = _opt(None, "Directory for the SQLite file and the key file.")
+    database_pool_size: int = _opt(
+        5,
+        "Database connections for queries: separate read-only connections on SQLite "
+        "(queries never wait behind the sync's writes), the pool size on PostgreSQL.",
+    )
     log_level: str = _opt("INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).")
     log_format: str = _opt("text", "Log format: text or json.")
     kubeconfig: Path | None = _opt(None, "Kubeconfig file whose contexts are synced.")
@@ -211,6 +216,7 @@ class Settings:
             "max_query_bytes",
             "max_query_cost",
             "max_subscriptions_per_connection",
+            "database_pool_size",
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be positive")

@@ -27,9 +27,9 @@ from typing import Any, Literal
 
 from graphql_server.registry.workloads import (
     Workload,
+    WorkloadIndex,
     collect_workloads,
     image_repository,
-    matching_workloads,
     str_map,
 )
 
@@ -100,10 +100,10 @@ def find_services(objects: Iterable[Mapping[str, Any]]) -> list[DiscoveredServic
             prometheuses.setdefault(meta.get("namespace", ""), []).append(meta.get("name", ""))
         else:
             raw.append(obj)
-    workloads = collect_workloads(raw)
+    workloads = WorkloadIndex(collect_workloads(raw))
     found: list[DiscoveredService] = []
     for service in services:
-        matched = matching_workloads(service, workloads)
+        matched = workloads.matching(service)
         for signature in SIGNATURES:
             operated = prometheuses if signature.kind == "prometheus" else {}
             hit = _score(service, matched, signature, operated)

@@ -2,7 +2,9 @@
 
 Owns reading raw workload dicts (Deployments, StatefulSets, DaemonSets, ReplicaSets,
 ReplicationControllers, Pods) into ``Workload`` records, matching a Service selector
-against their pod labels, and splitting image references. Tolerates any malformed
+against their pod labels (through an index by label, so that a namespace of many
+Services and workloads costs what it holds, not their product), and splitting image
+references. Tolerates any malformed
 field by ignoring it. Must not decide what a workload is; ``services`` does that.
 """
 
@@ -125,18 +127,26 @@ def collect_workloads(objects: Iterable[Mapping[str, Any]]) -> list[Workload]:
     ]
 
 
-def matching_workloads(service: Mapping[str, Any], workloads: list[Workload]) -> list[Workload]:
-    """Workloads whose pod template labels the Service selects; pods only if none match."""
-    meta = _mapping(service.get("metadata"))
-    namespace = str(meta.get("namespace", ""))
-    selector = str_map(_mapping(service.get("spec")).get("selector"))
-    if not selector:
-        return []
+class WorkloadIndex:
+    """Workloads by namespace and pod label: a Service's matches without scanning them all."""
 
-    def selected(workload: Workload) -> bool:
-        return workload.namespace == namespace and all(
-            workload.labels.get(key) == value for key, value in selector.items()
+    def __init__(self, workloads: Iterable[Workload]) -> None:
+        self._by_label: dict[tuple[str, str, str], list[Workload]] = {}
+        for workload in workloads:
+            for key, value in workload.labels.items():
+                self._by_label.setdefault((workload.namespace, key, value), []).append(workload)
+
+    def matching(self, service: Mapping[str, Any]) -> list[Workload]:
+        """Workloads whose pod template labels the Service selects; pods only if none match."""
+        meta = _mapping(service.get("metadata"))
+        namespace = str(meta.get("namespace", ""))
+        selector = str_map(_mapping(service.get("spec")).get("selector"))
+        if not selector:
+            return []
+        candidates = min(
+            (self._by_label.get((namespace, key, value), []) for key, value in selector.items()),
+            key=len,
         )
-
-    templated = [w for w in workloads if not w.is_pod and selected(w)]
-    return templated or [w for w in workloads if w.is_pod and selected(w)]
+        selected = [w for w in candidates if all(w.labels.get(k) == v for k, v in selector.items())]
+        templated = [w for w in selected if not w.is_pod]
+        return templated or [w for w in selected if w.is_pod]

@@ -14,9 +14,10 @@ from graphql_server.crypto import SecretBox
 from graphql_server.store.clusters import ClusterStore
 from graphql_server.store.connections import ConnectionStore
 from graphql_server.store.credentials import CredentialStore
-from graphql_server.store.database import Database
+from graphql_server.store.database import DEFAULT_POOL_SIZE, Database
 from graphql_server.store.environments import EnvironmentStore
 from graphql_server.store.event_log import EventLogStore
+from graphql_server.store.fingerprints import FingerprintReads
 from graphql_server.store.identity import register_instance
 from graphql_server.store.registry import RegistryStore
 from graphql_server.store.resources import ResourceStore
@@ -39,6 +40,7 @@ class Store:
         self.environments = EnvironmentStore(database)
         self.events = EventLogStore(database)
         self.resources = ResourceStore(database)
+        self.fingerprints = FingerprintReads(database)
         self.clusters = ClusterStore(database)
         self.registry = RegistryStore()
 
@@ -50,9 +52,13 @@ class Store:
         migrate: bool = True,
         secrets: SecretBox | Callable[[], SecretBox] | None = None,
         server_id: str | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
     ) -> Store:
-        """Open the database; with ``server_id``, record that this server instance started."""
-        database = Database(url)
+        """Open the database; with ``server_id``, record that this server instance started.
+
+        ``pool_size`` is the number of read connections (SQLite) or of pooled
+        connections (PostgreSQL)."""
+        database = Database(url, pool_size)
         await database.open(migrate=migrate)
         if server_id is not None:
             await register_instance(server_id)

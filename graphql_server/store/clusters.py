@@ -66,13 +66,13 @@ class ClusterStore:
         return _cluster(row)
 
     async def all(self, ids: tuple[str, ...] = ()) -> list[ClusterRecord]:
-        query = Cluster.all().order_by("name", "id")
+        query = Cluster.all(using_db=self.database.reader()).order_by("name", "id")
         if ids:
             query = query.filter(id__in=ids)
         return [_cluster(row) for row in await query]
 
     async def get(self, cluster_id: str) -> ClusterRecord | None:
-        row = await Cluster.get_or_none(id=cluster_id)
+        row = await Cluster.get_or_none(id=cluster_id, using_db=self.database.reader())
         return None if row is None else _cluster(row)
 
     async def set_phase(self, cluster_id: str, phase: str, last_error: str | None = None) -> None:
@@ -85,7 +85,11 @@ class ClusterStore:
     # -- per resource type -------------------------------------------------------
 
     async def kinds(self, cluster_id: str) -> list[KindSyncRecord]:
-        rows = await SyncState.filter(cluster_id=cluster_id).order_by("resource_type")
+        rows = (
+            await SyncState.filter(cluster_id=cluster_id)
+            .using_db(self.database.reader())
+            .order_by("resource_type")
+        )
         return [_kind(row) for row in rows]
 
     async def resume_versions(self, cluster_id: str) -> dict[str, str]:

@@ -1,8 +1,10 @@
 """Database lifetime: configuration, connection, migrations, health.
 
 Owns tortoise's global state for the process. SQLite files are opened in WAL
-mode with a busy timeout so that readers never block the writer; PostgreSQL is
-used through asyncpg. Schema changes are tortoise migrations under
+mode with a busy timeout, and reads go through a small pool of separate
+read-only connections (:meth:`Database.reader`), so that queries never wait
+behind the writer's transaction; PostgreSQL is used through asyncpg, with a
+connection pool of the same size. Schema changes are tortoise migrations under
 ``store/migrations`` and are applied on start and by ``graphql-server migrate``.
 """
 
@@ -21,6 +23,7 @@ from urllib.parse import urlsplit
 
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import BaseORMException
 from tortoise.migrations.executor import MigrationExecutor
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 APP_LABEL = "inventory"
 MODELS_MODULE = ["graphql_server.store.models", "graphql_server.store.connection_models"]
 MIGRATIONS_MODULE = "graphql_server.store.migrations"
+DEFAULT_POOL_SIZE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,22 +71,29 @@ class DatabaseURL:
         return self.url
 
 
-def tortoise_config(url: DatabaseURL) -> dict[str, Any]:
+def sqlite_pragmas(path: Path | None) -> dict[str, Any]:
+    return {
+        "file_path": str(path) if path else ":memory:",
+        "journal_mode": "WAL",
+        "journal_size_limit": 64 * 1024 * 1024,
+        "foreign_keys": "ON",
+        "synchronous": "NORMAL",
+        "busy_timeout": 30000,
+    }
+
+
+def tortoise_config(url: DatabaseURL, pool_size: int = DEFAULT_POOL_SIZE) -> dict[str, Any]:
+    connection: dict[str, Any] | str
     if url.dialect == "sqlite":
-        path = url.sqlite_path
-        connection: dict[str, Any] | str = {
+        connection = {
             "engine": "tortoise.backends.sqlite",
-            "credentials": {
-                "file_path": str(path) if path else ":memory:",
-                "journal_mode": "WAL",
-                "journal_size_limit": 64 * 1024 * 1024,
-                "foreign_keys": "ON",
-                "synchronous": "NORMAL",
-                "busy_timeout": 30000,
-            },
+            "credentials": sqlite_pragmas(url.sqlite_path),
         }
+    elif "maxsize=" in urlsplit(url.url).query:
+        connection = url.url  # the URL's own pool size wins
     else:
-        connection = url.url
+        joiner = "&" if urlsplit(url.url).query else "?"
+        connection = f"{url.url}{joiner}minsize=1&maxsize={pool_size}"
     return {
         # Named by dialect: tortoise caches generated SQL per connection name.
         "connections": {url.dialect: connection},
@@ -101,9 +112,14 @@ def tortoise_config(url: DatabaseURL) -> dict[str, Any]:
 class Database:
     """The process's database: open it, migrate it, check it, close it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+        if pool_size < 1:
+            raise ConfigurationError("the database pool size must be at least 1")
         self.url = DatabaseURL.parse(url)
+        self.pool_size = pool_size
         self._context: TortoiseContext | None = None
+        self._readers: list[BaseDBAsyncClient] = []
+        self._next_reader = 0
 
     @property
     def dialect(self) -> str:
@@ -112,7 +128,7 @@ class Database:
     async def open(self, *, migrate: bool = True) -> None:
         """Connect; with ``migrate``, apply every pending migration first."""
         path = self.url.sqlite_path
-        config = tortoise_config(self.url)
+        config = tortoise_config(self.url, self.pool_size)
         try:
             if path is not None:
                 _create_private(path)
@@ -122,12 +138,41 @@ class Database:
             if migrate:
                 async with migration_lock(self.url.url, self.url.dialect):
                     await self._executor().migrate()
+            await self._open_readers()
         except (BaseORMException, OSError) as exc:
             await self.close()
             raise StoreUnavailable(f"cannot open the database: {_describe(exc)}") from exc
         log.info("database ready at %s", self.url.redacted())
 
+    async def _open_readers(self) -> None:
+        """SQLite files: read-only connections of their own (WAL lets them read while
+        the writer's transaction is open). PostgreSQL's pool already serves reads."""
+        path = self.url.sqlite_path
+        if path is None:
+            return
+        pragmas = sqlite_pragmas(path)
+        file_path = pragmas.pop("file_path")
+        for index in range(self.pool_size):
+            reader = SqliteClient(
+                file_path, connection_name=f"sqlite-read-{index}", query_only="ON", **pragmas
+            )
+            await reader.create_connection(with_db=True)
+            self._readers.append(reader)
+
+    def reader(self) -> BaseDBAsyncClient:
+        """A connection for reads that never waits behind the writer's transaction.
+
+        Reads through it see what is committed, not a transaction in progress.
+        """
+        if not self._readers:
+            return self.connection()
+        self._next_reader = (self._next_reader + 1) % len(self._readers)
+        return self._readers[self._next_reader]
+
     async def close(self) -> None:
+        readers, self._readers = self._readers, []
+        for reader in readers:
+            await reader.close()
         if self._context is not None:
             context, self._context = self._context, None
             await context.close_connections()
@@ -162,7 +207,7 @@ class Database:
         return [step.migration.name for step in steps if not step.backward]
 
     def _executor(self) -> MigrationExecutor:
-        apps = tortoise_config(self.url)["apps"]
+        apps = tortoise_config(self.url, self.pool_size)["apps"]
         return MigrationExecutor(self.connection(), apps)
 
 

@@ -1,80 +1,51 @@
-"""The resources table: batched writes for the sync writer, pages and counts for the API.
+"""The resources table: batched writes for the sync writer (reads: ``resources_query``).
 
 Hand-written SQL on both databases (see ``dialect``): the writer's path must
-cost little more than a raw batched upsert, and pages use keyset pagination so
-that rows changing between two pages never cause duplicates or gaps.
+cost little more than a raw batched upsert.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 
-from graphql_server.errors import BadInput
 from graphql_server.events import ResourceEvent, ResourceEventType
-from graphql_server.labels import Selector
-from graphql_server.store.chunking import LOOKUP_CHUNK, grouped_chunks
+from graphql_server.store.chunking import grouped_chunks
 from graphql_server.store.database import Database
-from graphql_server.store.dialect import (
-    Params,
-    contains_predicate,
-    json_value,
-    label_predicate,
-    placeholders,
-    time_param,
-    time_value,
+from graphql_server.store.dialect import Params, json_value, placeholders, time_param
+from graphql_server.store.resource_counts import ResourceCounts
+from graphql_server.store.resources_query import (
+    COLUMNS,
+    JSON_COLUMNS,
+    TIME_COLUMNS,
+    Page,
+    ResourceQuery,
+    ResourceReads,
+    StoredResource,
+    quote,
+    resource_id,
+    split_resource_id,
 )
 from graphql_server.store.versions import Tombstones, forget_order, predates, supersedes
 
-COLUMNS = (
-    "cluster_id",
-    "uid",
-    "resource_type",
-    "api_version",
-    "group",
-    "kind",
-    "namespace",
-    "name",
-    "resource_version",
-    "labels",
-    "annotations",
-    "owner_references",
-    "spec",
-    "status",
-    "extra",
-    "created_at",
-    "updated_at",
-)
-JSON_COLUMNS = frozenset({"labels", "annotations", "owner_references", "spec", "status", "extra"})
-TIME_COLUMNS = frozenset({"created_at", "updated_at"})
-ORDERS = {
-    "NAME": "name",
-    "KIND": "kind",
-    "NAMESPACE": "namespace",
-    "CREATED_AT": "created_at",
-    "UPDATED_AT": "updated_at",
-}
-NULL_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+__all__ = [
+    "COLUMNS",
+    "TIME_COLUMNS",
+    "DeleteKey",
+    "Page",
+    "ResourceQuery",
+    "ResourceRow",
+    "ResourceStore",
+    "StoredResource",
+    "split_resource_id",
+]
 
-StoredResource = dict[str, Any]
 # (cluster id, uid), or (cluster id, uid, resourceVersion the object was deleted at).
 DeleteKey = tuple[str, str] | tuple[str, str, str | None]
-
-
-def resource_id(cluster_id: str, uid: str) -> str:
-    return f"{cluster_id}/{uid}"
-
-
-def split_resource_id(value: str) -> tuple[str, str]:
-    cluster_id, sep, uid = value.partition("/")
-    if not sep or not cluster_id or not uid:
-        raise BadInput("a resource id has the form <cluster id>/<uid>")
-    return cluster_id, uid
 
 
 @dataclass(slots=True)
@@ -100,55 +71,49 @@ class ResourceRow:
     updated_at: datetime
 
     def as_stored(self) -> StoredResource:
-        stored = {name: getattr(self, name) for name in COLUMNS}
-        stored["id"] = resource_id(self.cluster_id, self.uid)
-        return stored
+        return {
+            "cluster_id": self.cluster_id,
+            "uid": self.uid,
+            "resource_type": self.resource_type,
+            "api_version": self.api_version,
+            "group": self.group,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "resource_version": self.resource_version,
+            "labels": self.labels,
+            "annotations": self.annotations,
+            "owner_references": self.owner_references,
+            "spec": self.spec,
+            "status": self.status,
+            "extra": self.extra,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "id": resource_id(self.cluster_id, self.uid),
+        }
 
 
-@dataclass(frozen=True, slots=True)
-class ResourceQuery:
-    """A filter over resources; every field narrows, empty fields select all."""
+class ResourceStore(ResourceReads):
+    """Reading (``ResourceReads``) and writing the resources table."""
 
-    cluster_ids: tuple[str, ...] = ()
-    namespaces: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    api_versions: tuple[str, ...] = ()
-    kind_pairs: tuple[tuple[str, str], ...] | None = None
-    selector: Selector = field(default_factory=lambda: Selector(()))
-    search: str | None = None
-    owner_uid: str | None = None
-    uids: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    rows: list[StoredResource]
-    cursors: list[str]
-    has_next: bool
-
-
-class ResourceStore:
     def __init__(self, database: Database) -> None:
-        self.database = database
+        super().__init__(database)
         self.tombstones = Tombstones(database.dialect)
+        self.counts = ResourceCounts(database.dialect)
         dialect = database.dialect
         marks = placeholders(dialect, len(COLUMNS))
         values = ", ".join(
             f"{mark}::jsonb" if name in JSON_COLUMNS and dialect == "postgres" else mark
             for name, mark in zip(COLUMNS, marks, strict=True)
         )
-        quoted = ", ".join(_quote(c) for c in COLUMNS)
+        quoted = ", ".join(quote(c) for c in COLUMNS)
         updates = ", ".join(
-            f"{_quote(c)} = excluded.{_quote(c)}" for c in COLUMNS if c not in ("cluster_id", "uid")
+            f"{quote(c)} = excluded.{quote(c)}" for c in COLUMNS if c not in ("cluster_id", "uid")
         )
         self._upsert_sql = (
             f"INSERT INTO resources ({quoted}) VALUES ({values}) "
             f"ON CONFLICT (cluster_id, uid) DO UPDATE SET {updates}"
         )
-
-    @property
-    def dialect(self) -> str:
-        return self.database.dialect
 
     # -- writing -----------------------------------------------------------------
 
@@ -204,6 +169,8 @@ class ResourceStore:
                     )
                 )
             await self.tombstones.record(conn, stones)
+            await self.counts.record(conn, events)
+            await self.labels.record(conn, events)
             if after is not None:
                 await after(conn)
         return events
@@ -273,6 +240,8 @@ class ResourceStore:
         async with self.database.transaction() as conn:
             count, _ = await conn.execute_query(sql, params.values)
             await self.tombstones.forget_cluster(conn, cluster_id)
+            await self.counts.forget_cluster(conn, cluster_id)
+            await self.labels.forget_cluster(conn, cluster_id)
         return int(count)
 
     async def versions(self, cluster_id: str, resource_type: str | None = None) -> dict[str, str]:
@@ -322,255 +291,26 @@ class ResourceStore:
         return deleted
 
     def _values(self, row: ResourceRow) -> list[Any]:
-        dialect = self.dialect
-        values: list[Any] = []
-        for name in COLUMNS:
-            value = getattr(row, name)
-            if name in JSON_COLUMNS:
-                value = None if value is None else orjson.dumps(value).decode()
-            elif name in TIME_COLUMNS:
-                value = time_param(dialect, value)
-            values.append(value)
-        return values
-
-    # -- reading -----------------------------------------------------------------
-
-    async def get(self, cluster_id: str, uid: str) -> StoredResource | None:
-        rows = await self.get_many([(cluster_id, uid)])
-        return rows.get((cluster_id, uid))
-
-    async def get_many(
-        self, keys: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], StoredResource]:
-        found: dict[tuple[str, str], StoredResource] = {}
-        for cluster_id, uids in grouped_chunks(keys):
-            query = ResourceQuery(cluster_ids=(cluster_id,), uids=tuple(uids))
-            for row in await self.select(query, limit=LOOKUP_CHUNK):
-                found[(row["cluster_id"], row["uid"])] = row
-        return found
-
-    async def select(self, query: ResourceQuery, limit: int = 1000) -> list[StoredResource]:
-        params = Params(self.dialect)
-        where = self._where(query, params)
-        sql = f"SELECT * FROM resources WHERE {where} ORDER BY id LIMIT {int(limit)}"
-        _, rows = await self.database.connection().execute_query(sql, params.values)
-        return [self._stored(r) for r in rows]
-
-    async def page(
-        self,
-        query: ResourceQuery,
-        first: int,
-        after: str | None = None,
-        order: str = "NAME",
-        descending: bool = False,
-    ) -> Page:
-        """One page in a stable order, continuing after the cursor ``after``."""
-        column = ORDERS.get(order)
-        if column is None:
-            raise BadInput(f"unknown order {order!r}")
-        params = Params(self.dialect)
-        where = self._where(query, params)
-        direction = "DESC" if descending else "ASC"
-        compare = "<" if descending else ">"
-        if after:
-            value, pk = _decode_cursor(after, order)
-            if column in TIME_COLUMNS:
-                value = time_param(self.dialect, NULL_TIME if value is None else time_value(value))
-            key = self._order_key(column)
-            where += (
-                f" AND ({key} {compare} {params(value)} OR "
-                f"({key} = {params(value)} AND id {compare} {params(pk)}))"
-            )
-        sql = (
-            f"SELECT * FROM resources WHERE {where} "
-            f"ORDER BY {self._order_key(column)} {direction}, id {direction} "
-            f"LIMIT {int(first) + 1}"
-        )
-        _, raw = await self.database.connection().execute_query(sql, params.values)
-        has_next = len(raw) > first
-        raw = list(raw[:first])
-        rows = [self._stored(r) for r in raw]
-        cursors = [_encode_cursor(order, self._order_value(r, column), r["id"]) for r in raw]
-        return Page(rows, cursors, has_next)
-
-    async def count(self, query: ResourceQuery) -> int:
-        params = Params(self.dialect)
-        sql = f"SELECT COUNT(*) AS n FROM resources WHERE {self._where(query, params)}"
-        _, rows = await self.database.connection().execute_query(sql, params.values)
-        return int(rows[0]["n"])
-
-    async def count_by(self, query: ResourceQuery, columns: Sequence[str]) -> list[dict[str, Any]]:
-        """Counts grouped by ``columns`` (each one of the table's plain columns)."""
-        for column in columns:
-            if column not in COLUMNS or column in JSON_COLUMNS:
-                raise BadInput(f"cannot group by {column!r}")
-        params = Params(self.dialect)
-        group = ", ".join(_quote(c) for c in columns)
-        sql = (
-            f"SELECT {group}, COUNT(*) AS n FROM resources "
-            f"WHERE {self._where(query, params)} GROUP BY {group}"
-        )
-        _, rows = await self.database.connection().execute_query(sql, params.values)
-        return [dict(r) for r in rows]
-
-    async def label_counts(self, query: ResourceQuery) -> list[tuple[str, str, int]]:
-        """(key, value, number of matching resources) for every label in use, sorted."""
-        params = Params(self.dialect)
-        where = self._where(query, params)
-        if self.dialect == "sqlite":
-            pairs = "json_each(r.labels) AS l"
-        else:
-            pairs = "LATERAL jsonb_each_text(r.labels) AS l(key, value)"
-        sql = (
-            f"SELECT l.key AS key, l.value AS value, COUNT(*) AS n "
-            f"FROM (SELECT labels FROM resources WHERE {where}) AS r CROSS JOIN {pairs} "
-            "GROUP BY l.key, l.value ORDER BY l.key, l.value"
-        )
-        _, rows = await self.database.connection().execute_query(sql, params.values)
-        return [(str(r["key"]), str(r["value"]), int(r["n"])) for r in rows]
-
-    async def namespaces(self, cluster_ids: Sequence[str] = ()) -> list[str]:
-        """Namespaces in use or defined (as Namespace objects) in the given clusters."""
-        params = Params(self.dialect)
-
-        def scope() -> str:
-            if not cluster_ids:
-                return ""
-            return f"AND cluster_id IN ({', '.join(params(c) for c in cluster_ids)})"
-
-        used = f"SELECT DISTINCT namespace AS name FROM resources WHERE namespace <> '' {scope()}"
-        defined = (
-            f"SELECT name FROM resources WHERE kind = 'Namespace' AND api_version = 'v1' {scope()}"
-        )
-        sql = f"SELECT name FROM ({used} UNION {defined}) AS n ORDER BY name"
-        _, rows = await self.database.connection().execute_query(sql, params.values)
-        return [str(r["name"]) for r in rows]
-
-    async def children_of(
-        self, owners: Sequence[tuple[str, str, str]]
-    ) -> dict[tuple[str, str], list[StoredResource]]:
-        """Resources naming each owner in their ownerReferences, in kind and name order.
-
-        ``owners`` are (cluster id, owner namespace, owner uid): a namespaced
-        owner's dependents live in its namespace, a cluster-scoped owner's
-        anywhere in its cluster. The result is keyed by (cluster id, owner uid).
-        """
-        found: dict[tuple[str, str], list[StoredResource]] = {
-            (cluster_id, uid): [] for cluster_id, _, uid in owners
-        }
-        if self.dialect == "sqlite":
-            elements = "json_each(r.owner_references) AS o"
-            owner_uid = "json_extract(o.value, '$.uid')"
-        else:
-            elements = "LATERAL jsonb_array_elements(r.owner_references) AS o"
-            owner_uid = "(o ->> 'uid')"
-        groups = (((cluster_id, namespace), uid) for cluster_id, namespace, uid in owners)
-        for (cluster_id, namespace), uids in grouped_chunks(groups):
-            params = Params(self.dialect)
-            where = f"r.cluster_id = {params(cluster_id)}"
-            if namespace:
-                where += f" AND r.namespace = {params(namespace)}"
-            chunk = ", ".join(params(uid) for uid in uids)
-            sql = (
-                f"SELECT r.*, {owner_uid} AS owner_uid FROM resources AS r "
-                f"CROSS JOIN {elements} WHERE {where} AND {owner_uid} IN ({chunk}) "
-                "ORDER BY r.kind, r.name, r.id"
-            )
-            _, rows = await self.database.connection().execute_query(sql, params.values)
-            for r in rows:
-                found[(cluster_id, str(r["owner_uid"]))].append(self._stored(r))
-        return found
-
-    def _where(self, query: ResourceQuery, params: Params) -> str:
-        clauses = ["1 = 1"]
-
-        def among(column: str, values: Sequence[str]) -> None:
-            clauses.append(f"{_quote(column)} IN ({', '.join(params(v) for v in values)})")
-
-        if query.cluster_ids:
-            among("cluster_id", query.cluster_ids)
-        if query.namespaces:
-            among("namespace", query.namespaces)
-        if query.kinds:
-            among("kind", query.kinds)
-        if query.api_versions:
-            among("api_version", query.api_versions)
-        if query.uids is not None:
-            if not query.uids:
-                clauses.append("1 = 0")
-            else:
-                among("uid", query.uids)
-        if query.kind_pairs is not None:
-            if not query.kind_pairs:
-                clauses.append("1 = 0")
-            else:
-                pairs = " OR ".join(
-                    f"(api_version = {params(api_version)} AND kind = {params(kind)})"
-                    for api_version, kind in query.kind_pairs
-                )
-                clauses.append(f"({pairs})")
-        for requirement in query.selector.requirements:
-            clauses.append(label_predicate(params, requirement))
-        if query.search:
-            clauses.append(contains_predicate(params, "name", query.search))
-        if query.owner_uid:
-            if self.dialect == "sqlite":
-                clauses.append(
-                    "EXISTS (SELECT 1 FROM json_each(owner_references) "
-                    f"WHERE json_extract(value, '$.uid') = {params(query.owner_uid)})"
-                )
-            else:
-                clauses.append(
-                    f"owner_references @> jsonb_build_array(jsonb_build_object("
-                    f"'uid', {params(query.owner_uid)}::text))"
-                )
-        return " AND ".join(clauses)
-
-    def _order_key(self, column: str) -> str:
-        if column in TIME_COLUMNS:
-            # A missing time sorts first (as 1970) on both databases, and compares (NULL
-            # would not), so keyset pages never lose such rows.
-            sentinel = f"'{NULL_TIME.isoformat()}'"
-            if self.dialect == "postgres":
-                sentinel = f"TIMESTAMPTZ {sentinel}"
-            return f"COALESCE({_quote(column)}, {sentinel})"
-        return _quote(column)
-
-    def _order_value(self, row: Any, column: str) -> Any:
-        value = row[column]
-        if column in TIME_COLUMNS:
-            parsed = time_value(value)
-            return None if parsed is None else parsed.isoformat()
-        return value
-
-    def _stored(self, row: Any) -> StoredResource:
-        stored: StoredResource = {}
-        for name in COLUMNS:
-            value = row[name]
-            if name in JSON_COLUMNS:
-                value = json_value(value)
-            elif name in TIME_COLUMNS:
-                value = time_value(value)
-            stored[name] = value
-        stored["id"] = resource_id(stored["cluster_id"], stored["uid"])
-        return stored
-
-
-def _quote(column: str) -> str:
-    return f'"{column}"'
-
-
-def _encode_cursor(order: str, value: Any, pk: int) -> str:
-    raw = orjson.dumps([order, value, pk])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, order: str) -> tuple[Any, int]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        cursor_order, value, pk = orjson.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, TypeError, orjson.JSONDecodeError):
-        raise BadInput("invalid cursor") from None
-    if cursor_order != order or not isinstance(pk, int):
-        raise BadInput("the cursor belongs to another ordering")
-    return value, pk
+        """The row's values in ``COLUMNS`` order, as the driver takes them (the writer's
+        hot path: one row of every object synced goes through here)."""
+        dumps, dialect = orjson.dumps, self.dialect
+        spec, status, extra = row.spec, row.status, row.extra
+        return [
+            row.cluster_id,
+            row.uid,
+            row.resource_type,
+            row.api_version,
+            row.group,
+            row.kind,
+            row.namespace,
+            row.name,
+            row.resource_version,
+            dumps(row.labels).decode(),
+            dumps(row.annotations).decode(),
+            dumps(row.owner_references).decode(),
+            None if spec is None else dumps(spec).decode(),
+            None if status is None else dumps(status).decode(),
+            None if extra is None else dumps(extra).decode(),
+            time_param(dialect, row.created_at),
+            time_param(dialect, row.updated_at),
+        ]

@@ -10,7 +10,7 @@ from graphql_server.errors import BadInput
 from graphql_server.events import ResourceEventType
 from graphql_server.labels import parse_selector
 from graphql_server.store import Store
-from graphql_server.store.resources import ResourceQuery, ResourceRow
+from graphql_server.store.resources import COLUMNS, ResourceQuery, ResourceRow
 
 CLUSTER = "c-1"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -202,3 +202,9 @@ async def test_migrations_are_applied_and_idempotent(database_url: str) -> None:
     second = await Store.open(database_url)
     assert await second.database.pending_migrations() == []
     await second.close()
+
+
+def test_a_row_is_written_and_reported_column_for_column() -> None:
+    stored = row("u1", "a", labels={"app": "x"}).as_stored()
+    assert list(stored) == [*COLUMNS, "id"]
+    assert stored["id"] == f"{CLUSTER}/u1"

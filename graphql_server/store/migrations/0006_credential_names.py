@@ -41,7 +41,7 @@ async def backward(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inventory", "0004_scale_out")]
+    dependencies = [("inventory", "0005_read_paths")]
 
     initial = False
 

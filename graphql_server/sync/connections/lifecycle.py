@@ -68,8 +68,6 @@ class ConnectionSync:
         writer: Writer,
         tracker: SyncTracker,
         sources: Sequence[ClusterSource] = (),
-        *,
-        monitoring_interval: float = 60.0,
     ) -> None:
         self.store = store
         self.supervisor = supervisor
@@ -85,9 +83,7 @@ class ConnectionSync:
         self.command_line = CommandLineClusters(store, self.notices, self.sources)
         self.health = SourceHealth()
         self.sync_errors = SyncErrorLog(store, self.notices)
-        self.monitoring = MonitoringDiscovery(
-            store, broker, supervisor, tracker, self.notices, interval=monitoring_interval
-        )
+        self.monitoring = MonitoringDiscovery(store, broker, supervisor, tracker, self.notices)
 
     async def start(self) -> None:
         self.tasks.keep("restore", self.restore)
