@@ -71,12 +71,25 @@ async def test_resume_after_dropped_connections_and_timeouts_without_replay(
 ) -> None:
     async with synced_cluster(database_url, tmp_path, watch_timeout=1.0) as synced:
         await converge(synced.store, synced.cluster)
+        reflector, _ = synced.service.supervisor.clusters[synced.cluster_id].reflectors[
+            "configmaps"
+        ]
+
+        def watching() -> bool:
+            return any(w.key.endswith("configmaps") for w in synced.cluster.hub.all())
+
         async with recording(synced.broker) as events:
             for round_ in range(4):
+                await until(watching, 20, "the configmaps watch is open")
+                restarts = sum(reflector.restarts.values())
                 synced.cluster.create_object(configmap(f"resume-{round_}"))
                 synced.cluster.drop_watches()
-                await asyncio.sleep(0.3)
-            await asyncio.sleep(1.5)  # server-side watch timeouts end streams too
+                await until(
+                    lambda: sum(reflector.restarts.values()) > restarts,  # noqa: B023
+                    20,
+                    "the reflector saw the dropped connection",
+                )
+            await asyncio.sleep(1.5)  # lets server-side watch timeouts end streams too
             synced.cluster.create_object(configmap("after-timeouts"))
             await converge(synced.store, synced.cluster)
             await synced.service.writer.idle()
@@ -89,9 +102,6 @@ async def test_resume_after_dropped_connections_and_timeouts_without_replay(
             "resume-3",
         ]
         assert duplicates(events) == []
-        reflector, _ = synced.service.supervisor.clusters[synced.cluster_id].reflectors[
-            "configmaps"
-        ]
         assert reflector.relists == 1, "a dropped connection must resume, not relist"
         assert sum(reflector.restarts.values()) >= 4
 
