@@ -1,6 +1,6 @@
 """SQLite on a disk that fills up: a full disk is an outage, not a refusal of content.
 
-The data directory is a 3 MB tmpfs (mounting needs root: without it the tests skip,
+The data directory is an 8 MB tmpfs (mounting needs root: without it the tests skip,
 saying why). While the disk is full the writer keeps every change and reports
 itself unavailable; once space is freed the store ends equal to the cluster, with
 no row counted as refused. A server started on a full disk says so in one line.
@@ -24,11 +24,11 @@ from tests.sync.harness import converge
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 3 MB tmpfs, unmounted afterwards."""
+    """An 8 MB tmpfs, unmounted afterwards."""
     mount = tmp_path / "disk"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
         check=False,
