@@ -253,6 +253,34 @@ class EventLogStore:
         rows = await EventLogEntry.filter(subject_id=subject_id).order_by("-id").limit(limit)
         return [_entry(row) for row in rows]
 
+    async def prune_chunk(self, older_than: datetime, keep: int, chunk: int) -> int:
+        """Delete at most ``chunk`` of the oldest entries last seen before ``older_than``
+        or beyond the newest ``keep``; how many were deleted (0: nothing is left to)."""
+        found = await (
+            EventLogEntry.filter(last_at__lt=older_than)
+            .order_by("id")
+            .limit(chunk)
+            .values_list("id", flat=True)
+        )
+        if not found:
+            beyond = await (
+                EventLogEntry.all()
+                .order_by("-id")
+                .offset(keep)
+                .limit(1)
+                .values_list("id", flat=True)
+            )
+            if beyond:
+                found = await (
+                    EventLogEntry.filter(id__lte=beyond[0])
+                    .order_by("id")
+                    .limit(chunk)
+                    .values_list("id", flat=True)
+                )
+        if not found:
+            return 0
+        return int(await EventLogEntry.filter(id__in=list(found)).delete())
+
 
 def _repeats(latest: EventLogEntry, values: Mapping[str, Any], now: datetime) -> bool:
     same = all(
