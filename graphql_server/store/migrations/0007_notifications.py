@@ -1,6 +1,8 @@
 """The notification centre: read state, grouped repeats (occurrences, first and last
 time), probable cause and suggested fix of event log entries, and the indexes of
-unread counts, grouping (latest entry of a subject) and retention (by last time)."""
+unread counts, grouping (latest entry of a subject) and retention (by last time).
+Entries of successes logged before as ``info`` (passed connectivity tests and
+registrations, syncs started or recovered) become ``success``."""
 
 from typing import Any
 
@@ -27,6 +29,12 @@ COLUMNS = {
 }
 NAMES = ('"read"', "occurrences", "first_at", "last_at", "probable_cause", "suggested_fix")
 
+SUCCESSES = (
+    "UPDATE event_log SET severity = 'success' WHERE severity = 'info' AND ("
+    "category IN ('connectivity_test', 'registration', 'sync_error')"
+    " OR (category = 'sync' AND message LIKE 'syncing cluster %'))"
+)
+
 INDEXES = {
     "idx_event_log_unread": '"read", id',
     "idx_event_log_subject_latest": "subject_type, subject_id, id",
@@ -39,6 +47,7 @@ async def forward(apps: Any, schema_editor: Any) -> None:
     for column in COLUMNS[schema_editor.DIALECT]:
         await client.execute_script(f"ALTER TABLE event_log ADD COLUMN {column}")
     await client.execute_script("UPDATE event_log SET first_at = at, last_at = at")
+    await client.execute_script(SUCCESSES)
     for name, columns in INDEXES.items():
         await client.execute_script(f"CREATE INDEX IF NOT EXISTS {name} ON event_log ({columns})")
 
