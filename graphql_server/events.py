@@ -108,3 +108,17 @@ class LogEntry:
     message: str
     server_id: str
     details: dict[str, Any] = field(default_factory=dict)
+    read: bool = False
+    count: int = 1  # occurrences grouped into this entry, from ``first_at`` to ``last_at``
+    first_at: datetime | None = None  # None: ``at``
+    last_at: datetime | None = None  # None: ``at``
+    probable_cause: str = ""
+    suggested_fix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogChange:
+    """Entries of the event log were marked read or unread, or deleted (``count`` of them)."""
+
+    action: str
+    count: int

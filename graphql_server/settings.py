@@ -168,6 +168,12 @@ class Settings:
         "Seconds the operations stream keeps operations (how long the store writer may be "
         "away and catch up).",
     )
+    event_retention_days: int = _opt(
+        30, "Days an event log entry is kept after it last occurred (applied in the background)."
+    )
+    event_retention_count: int = _opt(
+        10_000, "Most event log entries kept; the oldest beyond it are deleted in the background."
+    )
 
     user_data_dir: Path | None = field(
         default=None, repr=False, compare=False, metadata={"resolved": True}
@@ -217,6 +223,8 @@ class Settings:
             "max_query_cost",
             "max_subscriptions_per_connection",
             "database_pool_size",
+            "event_retention_days",
+            "event_retention_count",
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be positive")

@@ -27,6 +27,10 @@ from strawberry.types import ExecutionContext
 
 from graphql_server.api.auth import AccessControl
 from graphql_server.api.connections.mutations import ConnectionMutation
+from graphql_server.api.connections.notifications import (
+    NotificationQueries,
+    NotificationSubscription,
+)
 from graphql_server.api.connections.queries import ConnectionQueries
 from graphql_server.api.connections.subscriptions import ConnectionSubscription
 from graphql_server.api.errors import ErrorPresentation
@@ -89,9 +93,11 @@ def build_schema(
         # First, so it leaves last and counts errors as ErrorPresentation shows them.
         extensions.insert(0, operations.extension)
     return InventorySchema(
-        query=merge_types("Query", (Query, RegistryQuery, ConnectionQueries)),
+        query=merge_types("Query", (Query, RegistryQuery, ConnectionQueries, NotificationQueries)),
         mutation=merge_types("Mutation", (Mutation, RegistryMutation, ConnectionMutation)),
-        subscription=merge_types("Subscription", (Subscription, ConnectionSubscription)),
+        subscription=merge_types(
+            "Subscription", (Subscription, ConnectionSubscription, NotificationSubscription)
+        ),
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
         execution_context_class=PlainObjectsExecutor,

@@ -1,7 +1,7 @@
 """The wire form of the event dataclasses (``graphql_server.events``) on NATS.
 
 Owns turning each message a broker carries (resource, sync-status, connection and
-log events, cluster commands, ``Missed`` markers) into compact JSON bytes and back,
+log events and changes, cluster commands, ``Missed`` markers) into compact JSON bytes and back,
 exactly: a decoded message equals the one encoded, datetimes included. Knows
 nothing of NATS itself and performs no I/O.
 """
@@ -18,6 +18,7 @@ from graphql_server.errors import BadInput
 from graphql_server.events import (
     ClusterCommand,
     ConnectionEvent,
+    LogChange,
     LogEntry,
     Missed,
     ResourceEvent,
@@ -37,6 +38,10 @@ def _restore(mapping: dict[str, Any], keys: list[str]) -> dict[str, Any]:
         if isinstance(value, str):
             mapping[key] = datetime.fromisoformat(value)
     return mapping
+
+
+def _moment(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _resource(message: ResourceEvent) -> dict[str, Any]:
@@ -89,7 +94,17 @@ def _log(message: LogEntry) -> dict[str, Any]:
         "server_id": message.server_id,
         "details": message.details,
         "times": _times(message.details),
+        "read": message.read,
+        "count": message.count,
+        "first_at": message.first_at,
+        "last_at": message.last_at,
+        "probable_cause": message.probable_cause,
+        "suggested_fix": message.suggested_fix,
     }
+
+
+def _log_change(message: LogChange) -> dict[str, Any]:
+    return {"k": "log_change", "action": message.action, "count": message.count}
 
 
 def _command(message: ClusterCommand) -> dict[str, Any]:
@@ -110,6 +125,7 @@ _ENCODERS: dict[type, Callable[[Any], dict[str, Any]]] = {
     SyncStatusEvent: _sync,
     ConnectionEvent: _connection,
     LogEntry: _log,
+    LogChange: _log_change,
     ClusterCommand: _command,
     Missed: _missed,
 }
@@ -165,7 +181,15 @@ def decode(data: bytes) -> object:
                 message=body["message"],
                 server_id=body["server_id"],
                 details=_restore(body.get("details") or {}, body.get("times") or []),
+                read=bool(body.get("read", False)),
+                count=int(body.get("count", 1)),
+                first_at=_moment(body.get("first_at")),
+                last_at=_moment(body.get("last_at")),
+                probable_cause=body.get("probable_cause") or "",
+                suggested_fix=body.get("suggested_fix") or "",
             )
+        if kind == "log_change":
+            return LogChange(action=body["action"], count=int(body["count"]))
         if kind == "command":
             return ClusterCommand(
                 action=body["action"], cluster_id=body["cluster_id"], args=body.get("args") or {}

@@ -26,7 +26,13 @@ from graphql_server.events import COMMANDS_TOPIC, ClusterCommand
 from graphql_server.lifecycle import ConnectionStatus, SideEffect, Transition, plan_transition
 from graphql_server.services.metadata import applied, user_metadata
 from graphql_server.services.notices import Notices
-from graphql_server.services.probing import Secret, probe, probe_stored, test_summary
+from graphql_server.services.probing import (
+    Secret,
+    probe,
+    probe_stored,
+    test_log,
+    test_summary,
+)
 from graphql_server.store.connections import Changes, ConnectionRecord
 
 
@@ -91,8 +97,8 @@ class ConnectionService(Notices):
             record,
             "connectivity_test",
             f"connectivity test of {record.kind} connection {record.name!r}: {result.message}",
-            severity="info" if result.ok else "warning",
             details={"ok": result.ok, "latencyMs": result.latency_ms, **result.details},
+            **test_log(result),
         )
 
     async def transition(self, connection_id: str, target: ConnectionStatus) -> ConnectionRecord:
@@ -173,8 +179,8 @@ class ConnectionService(Notices):
             subject_id="",
             subject_name=where[:253],
             message=f"connectivity test of {kind} at {where}: {result.message}",
-            severity="info" if result.ok else "warning",
             details={"ok": result.ok, "kind": kind, "latencyMs": result.latency_ms},
+            **test_log(result),
         )
         return result
 

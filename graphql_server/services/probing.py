@@ -22,6 +22,7 @@ from graphql_server.connectivity import (
     check_connectivity,
     get_definition,
 )
+from graphql_server.connectivity.diagnosis import diagnose
 from graphql_server.errors import BadInput, ConfigurationError, KubernetesError
 from graphql_server.kube.config import client_from_kubeconfig
 from graphql_server.lifecycle import ConnectionStatus
@@ -42,6 +43,21 @@ def test_summary(result: ConnectivityResult) -> dict[str, Any]:
         "serverVersion": result.server_version,
         "details": dict(result.details),
         "testedAt": datetime.now(UTC).isoformat(),
+    }
+
+
+def test_log(result: ConnectivityResult) -> dict[str, Any]:
+    """How the event log records a test: its severity, and the probable cause and
+    suggested fix of a failure where they are known."""
+    if result.ok:
+        return {"severity": "success"}
+    known = diagnose(str(result.details.get("reason") or ""), str(result.details.get("url") or ""))
+    if known is None:
+        return {"severity": "warning"}
+    return {
+        "severity": "warning",
+        "probable_cause": known.probable_cause,
+        "suggested_fix": known.suggested_fix,
     }
 
 

@@ -36,6 +36,7 @@ from graphql_server.services.probing import (
     probe,
     probe_stored,
     stored_secret,
+    test_log,
     test_summary,
 )
 from graphql_server.store.connections import Changes, ConnectionRecord
@@ -324,7 +325,7 @@ async def _store(
         record,
         "registration",
         f"registered {kind} connection {record.name!r} as {record.status.name}: {result.message}",
-        severity="info" if result.ok else "warning",
+        **test_log(result),
         details={"status": record.status.value},
     )
     if plan.changed:

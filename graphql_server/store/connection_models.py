@@ -113,7 +113,12 @@ class ConnectionEnvironment(Model):
 
 
 class EventLogEntry(Model):
-    """One entry of the notification centre: what happened, to what, by whom."""
+    """One entry of the notification centre: what happened, to what, by whom.
+
+    Repeats of an entry are grouped into it: ``occurrences`` counts them, ``first_at``
+    (``at``) and ``last_at`` bound them. The columns from ``read`` on, and the indexes
+    serving unread counts, grouping and retention, are migration 0007's.
+    """
 
     id = fields.BigIntField(primary_key=True)
     at = fields.DatetimeField()
@@ -126,6 +131,12 @@ class EventLogEntry(Model):
     message = fields.TextField()
     server_id = fields.CharField(max_length=64, default="")
     details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    read = fields.BooleanField(default=False)
+    occurrences = fields.IntField(default=1)
+    first_at = fields.DatetimeField(null=True)
+    last_at = fields.DatetimeField(null=True)
+    probable_cause = fields.TextField(default="")
+    suggested_fix = fields.TextField(default="")
 
     class Meta:
         table = "event_log"

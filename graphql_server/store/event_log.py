@@ -1,19 +1,23 @@
-"""The event log (notification centre): append entries, read them newest first.
+"""The event log (notification centre): append entries, read them newest first, mark
+them read or unread, delete them.
 
 Each registration, status change, connectivity test, credential change and sync error
-is one :class:`events.LogEntry`. Callers publish the returned entry on ``LOG_TOPIC``;
-this module only persists and queries. Details are scrubbed of fields that name secrets
-as a second line of defence; callers must still never pass a secret value.
+is one :class:`events.LogEntry`; a repeat of the latest entry of a subject (same
+severity, category and message, within :data:`GROUP_WINDOW`) is grouped into it (its
+count and last time grow, and it is unread again) rather than added. Callers publish
+the returned entry on ``LOG_TOPIC``; this module only persists and queries. Details
+are scrubbed of fields that name secrets as a second line of defence; callers must
+still never pass a secret value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from graphql_server.errors import BadInput
@@ -23,7 +27,9 @@ from graphql_server.store.database import Database
 from graphql_server.store.paging import check_first, decode_cursor, encode_cursor
 from graphql_server.store.values import printable, usable_all
 
-SEVERITIES = ("info", "warning", "error")
+SEVERITIES = ("success", "info", "warning", "error", "critical")
+GROUP_WINDOW = timedelta(hours=1)
+MAX_IDS = 1000
 _CURSOR = "log"
 _SECRET_KEYS = frozenset(
     {
@@ -55,6 +61,7 @@ class EventQuery:
     since: datetime | None = None
     until: datetime | None = None
     search: str | None = None
+    read: bool | None = None
 
     def matches(self, entry: LogEntry) -> bool:
         """Whether a live entry meets the query, as :meth:`EventLogStore.page` would."""
@@ -71,6 +78,8 @@ class EventQuery:
         if self.since is not None and entry.at < self.since:
             return False
         if self.until is not None and entry.at >= self.until:
+            return False
+        if self.read is not None and entry.read != self.read:
             return False
         return not self.search or self.search.lower() in entry.message.lower()
 
@@ -105,7 +114,26 @@ def _entry(row: EventLogEntry) -> LogEntry:
         message=row.message,
         server_id=row.server_id,
         details=dict(row.details or {}),
+        read=bool(row.read),
+        count=row.occurrences,
+        first_at=row.first_at or row.at,
+        last_at=row.last_at or row.at,
+        probable_cause=row.probable_cause,
+        suggested_fix=row.suggested_fix,
     )
+
+
+def event_ids(ids: Sequence[str]) -> list[int]:
+    """Entry ids given as text; ``BadInput`` for one that is no entry id."""
+    if len(ids) > MAX_IDS:
+        raise BadInput(f"ids accepts at most {MAX_IDS} values", field="ids")
+    try:
+        numbers = [int(i) for i in ids]
+    except ValueError:
+        numbers = [0]
+    if not all(0 < n < 2**63 for n in numbers):
+        raise BadInput("ids must be event log entry ids", field="ids")
+    return numbers
 
 
 class EventLogStore:
@@ -124,20 +152,39 @@ class EventLogStore:
         subject_name: str = "",
         server_id: str = "",
         details: Mapping[str, Any] | None = None,
+        probable_cause: str = "",
+        suggested_fix: str = "",
     ) -> LogEntry:
+        """Append an entry, or group it into the latest entry of its subject it repeats."""
         if severity not in SEVERITIES:
             raise BadInput(f"unknown severity {severity!r}", field="severity")
+        now = datetime.now(UTC)
+        values: dict[str, Any] = {
+            "severity": severity,
+            "category": category[:64],
+            "subject_type": subject_type[:32],
+            "subject_id": printable(subject_id[:64]),
+            "subject_name": printable(subject_name[:253]),
+            "message": printable(message),
+            "server_id": server_id,
+            "probable_cause": printable(probable_cause),
+            "suggested_fix": printable(suggested_fix),
+        }
+        cleaned = scrub(details or {})
+        latest = (
+            await EventLogEntry.filter(
+                subject_type=values["subject_type"], subject_id=values["subject_id"]
+            )
+            .order_by("-id")
+            .first()
+        )
+        if latest is not None and _repeats(latest, values, now):
+            await EventLogEntry.filter(id=latest.id).update(
+                occurrences=F("occurrences") + 1, last_at=now, read=False, details=cleaned
+            )
+            return _entry(await EventLogEntry.get(id=latest.id))
         row = await EventLogEntry.create(
-            at=datetime.now(UTC),
-            severity=severity,
-            actor=actor[:128],
-            category=category[:64],
-            subject_type=subject_type[:32],
-            subject_id=printable(subject_id[:64]),
-            subject_name=printable(subject_name[:253]),
-            message=printable(message),
-            server_id=server_id,
-            details=scrub(details or {}),
+            at=now, first_at=now, last_at=now, actor=actor[:128], details=cleaned, **values
         )
         return _entry(row)
 
@@ -159,7 +206,31 @@ class EventLogStore:
             rows = rows.filter(at__lt=query.until)
         if query.search:
             rows = rows.filter(Q(message__icontains=printable(query.search)))
+        if query.read is not None:
+            rows = rows.filter(read=query.read)
         return rows
+
+    def _selected(
+        self, ids: Sequence[str] | None, query: EventQuery | None
+    ) -> QuerySet[EventLogEntry]:
+        """Entries with one of ``ids`` (when given) that ``query`` selects (when given)."""
+        if ids is None and query is None:
+            raise BadInput("give ids, a filter or both", field="ids")
+        rows = self._filtered(query or EventQuery())
+        return rows if ids is None else rows.filter(id__in=event_ids(ids))
+
+    async def mark(
+        self, read: bool, ids: Sequence[str] | None = None, query: EventQuery | None = None
+    ) -> int:
+        """Mark entries read (or unread); how many changed."""
+        rows = self._selected(ids, query).filter(read=not read)
+        return int(await rows.update(read=read))
+
+    async def delete(
+        self, ids: Sequence[str] | None = None, query: EventQuery | None = None
+    ) -> int:
+        """Delete entries; how many were deleted."""
+        return int(await self._selected(ids, query).delete())
 
     async def page(
         self, query: EventQuery, first: int, after: str | None = None
@@ -181,3 +252,39 @@ class EventLogStore:
     async def for_subject(self, subject_id: str, limit: int = 100) -> list[LogEntry]:
         rows = await EventLogEntry.filter(subject_id=subject_id).order_by("-id").limit(limit)
         return [_entry(row) for row in rows]
+
+    async def prune_chunk(self, older_than: datetime, keep: int, chunk: int) -> int:
+        """Delete at most ``chunk`` of the oldest entries last seen before ``older_than``
+        or beyond the newest ``keep``; how many were deleted (0: nothing is left to)."""
+        found = await (
+            EventLogEntry.filter(last_at__lt=older_than)
+            .order_by("id")
+            .limit(chunk)
+            .values_list("id", flat=True)
+        )
+        if not found:
+            beyond = await (
+                EventLogEntry.all()
+                .order_by("-id")
+                .offset(keep)
+                .limit(1)
+                .values_list("id", flat=True)
+            )
+            if beyond:
+                found = await (
+                    EventLogEntry.filter(id__lte=beyond[0])
+                    .order_by("id")
+                    .limit(chunk)
+                    .values_list("id", flat=True)
+                )
+        if not found:
+            return 0
+        return int(await EventLogEntry.filter(id__in=list(found)).delete())
+
+
+def _repeats(latest: EventLogEntry, values: Mapping[str, Any], now: datetime) -> bool:
+    same = all(
+        getattr(latest, name) == values[name]
+        for name in ("severity", "category", "subject_name", "message", "server_id")
+    )
+    return same and (latest.last_at or latest.at) >= now - GROUP_WINDOW

@@ -35,6 +35,8 @@ class ConnectionNotices:
         message: str,
         severity: str = "info",
         details: Mapping[str, Any] | None = None,
+        probable_cause: str = "",
+        suggested_fix: str = "",
     ) -> LogEntry:
         entry = await self.store.events.add(
             severity=severity,
@@ -46,6 +48,8 @@ class ConnectionNotices:
             message=message,
             server_id=self.store.server_id,
             details=details,
+            probable_cause=probable_cause,
+            suggested_fix=suggested_fix,
         )
         await self.broker.publish(LOG_TOPIC, entry)
         return entry
@@ -58,6 +62,8 @@ class ConnectionNotices:
         *,
         severity: str = "info",
         details: Mapping[str, Any] | None = None,
+        probable_cause: str = "",
+        suggested_fix: str = "",
     ) -> LogEntry:
         return await self.log(
             category=category,
@@ -67,6 +73,8 @@ class ConnectionNotices:
             message=message,
             severity=severity,
             details={"kind": record.kind, **(details or {})},
+            probable_cause=probable_cause,
+            suggested_fix=suggested_fix,
         )
 
     async def announce(

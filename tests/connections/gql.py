@@ -74,7 +74,7 @@ query ($filter: EventFilter, $first: Int, $after: String) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { cursor node { id at severity actor category subjectType subjectId subjectName
-                          message details serverId } }
+                          message details serverId count } }
   }
 }
 """

@@ -53,6 +53,9 @@ class EventFilter:
     search: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the message."
     )
+    read: bool | None = strawberry.field(
+        default=None, description="Only read (true) or only unread (false) entries."
+    )
 
 
 @strawberry.input(description="A secret not stored yet: its credential type and fields.")
@@ -216,6 +219,7 @@ def event_query(filter: EventFilter | None) -> EventQuery:
         since=since,
         until=until,
         search=_search(filter.search),
+        read=filter.read,
     )
 
 

@@ -24,6 +24,7 @@ from graphql_server.api.connections.inputs import (
     UpdateConnectionInput,
     json_object,
 )
+from graphql_server.api.connections.notifications import NotificationMutations
 from graphql_server.api.connections.types import Connection, ConnectivityTest, connections_of
 from graphql_server.api.context import Info
 from graphql_server.api.enums import ConnectionStatus
@@ -145,5 +146,6 @@ class LifecycleMutation:
 
 
 ConnectionMutation = merge_types(
-    "ConnectionMutation", (LifecycleMutation, CredentialMutation, EnvironmentMutation)
+    "ConnectionMutation",
+    (LifecycleMutation, CredentialMutation, EnvironmentMutation, NotificationMutations),
 )

@@ -288,6 +288,7 @@ class ConnectionSync:
             record,
             "sync",
             f"syncing cluster {cluster_id} for {record.name!r}",
+            severity="success",
             details={"clusterId": cluster_id},
         )
 

@@ -68,7 +68,7 @@ class SyncErrorLog:
             severity = "error"
         else:
             message = f"sync of cluster {name!r} recovered ({phase})"
-            severity = "info"
+            severity = "success"
         await self.notices.log(
             category="sync_error",
             subject_type="cluster",

@@ -199,8 +199,9 @@ async def test_connected_connections_reconnect_after_a_restart(
         entries = await data(
             server.graphql, EVENTS, {"filter": {"subjectIds": [connection_id]}, "first": 100}
         )
-        syncing = [e for e in entries["events"]["edges"] if e["node"]["actor"] == "sync"]
-        assert len([e for e in syncing if "syncing cluster" in e["node"]["message"]]) == 2
+        syncing = [e["node"] for e in entries["events"]["edges"] if e["node"]["actor"] == "sync"]
+        # One connect per start; the second repeats the first, so it may be grouped into it.
+        assert sum(e["count"] for e in syncing if "syncing cluster" in e["message"]) == 2
 
 
 async def _cluster_known(url: str, connection_id: str) -> bool:
