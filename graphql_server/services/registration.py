@@ -73,7 +73,8 @@ class Registration:
     metadata: dict[str, Any] | None = None
     """User key-value pairs (``services.metadata``)."""
     reach: Reach | None = None
-    """How a Prometheus or Grafana is reached; None keeps the connection's own."""
+    """How a Prometheus or Grafana is reached; None keeps the connection's own (DIRECT
+    when a ``url`` is given)."""
 
 
 @dataclass(slots=True)
@@ -211,8 +212,9 @@ async def register(actions: ConnectionService, form: Registration) -> list[Conne
     for target in targets:
         target.registration = given or _kept_registration(kind, target.existing)
         if kind != "kubernetes":
-            existing_reach = reach_of(target.existing) if target.existing else Reach.DIRECT
-            target.reach = form.reach or existing_reach
+            # a URL given without a reach is where to go: directly
+            kept = reach_of(target.existing) if target.existing and not form.url else None
+            target.reach = form.reach or kept or Reach.DIRECT
         check_reach(target.existing, kind, form.reach or target.reach)
         if target.existing is not None and target.secret is None:
             target.secret = await stored_secret(store, target.existing)

@@ -173,6 +173,12 @@ async def test_direct_reach_of_a_discovered_service_fails_outside_the_cluster(
     assert connection["reach"] == "DIRECT"
     assert connection["status"] == "REGISTERED"
     assert "metrics-store.monitoring.svc" in connection["lastTest"]["message"]
+    # a URL given without a reach is where to go
+    given = {"connectionId": prometheus["id"], "url": "http://127.0.0.1:9"}
+    registered = await data(url, REGISTER, {"input": given})
+    connection = registered["registerConnection"]["connection"]
+    assert (connection["reach"], connection["status"]) == ("DIRECT", "REGISTERED")
+    assert "127.0.0.1:9" in connection["lastTest"]["message"]
     # and back through the proxy at the next registration
     registered = await data(
         url, REGISTER, {"input": {"connectionId": prometheus["id"], "reach": "CLUSTER_PROXY"}}

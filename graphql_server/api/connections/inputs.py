@@ -94,9 +94,10 @@ class RegisterConnectionInput:
     )
     reach: Reach | None = strawberry.field(
         default=None,
-        description="How to reach a Prometheus or Grafana (default: as it is, which is "
-        "CLUSTER_PROXY for one discovered in a cluster, DIRECT otherwise). CLUSTER_PROXY "
-        "needs a service discovered in a cluster (BAD_INPUT otherwise).",
+        description="How to reach a Prometheus or Grafana (default: DIRECT when a url is "
+        "given, else as it is: CLUSTER_PROXY for one discovered in a cluster, DIRECT "
+        "otherwise). CLUSTER_PROXY needs a service discovered in a cluster (BAD_INPUT "
+        "otherwise).",
     )
 
 
