@@ -51,11 +51,13 @@ def split_service_id(service_id: str) -> tuple[str, str, str]:
     raise ApiError(400, "BadRequest", f"invalid service request {service_id!r}", {})
 
 
-def _port(service: dict[str, Any], wanted: str) -> dict[str, Any]:
+def _require_port(service: dict[str, Any], wanted: str) -> None:
+    """503 unless a port of the Service has that name or number (an empty name matches
+    an unnamed port)."""
     name = service["metadata"]["name"]
     for port in (service.get("spec") or {}).get("ports") or []:
         if str(port.get("name") or "") == wanted or str(port.get("port")) == wanted:
-            return dict(port)
+            return
     raise unavailable(f'no service port "{wanted}" found for service "{name}"')
 
 
@@ -73,7 +75,7 @@ async def serve_proxy(
         raise method_not_allowed(request.method)
     scheme, name, port_name = split_service_id(service_id)
     service = cluster.get(cluster.resolve("", "v1", "services"), namespace, name).obj
-    _port(service, port_name)
+    _require_port(service, port_name)
     endpoint = endpoint_for(service)
     if endpoint is None or cluster.faults.service_down(namespace, name):
         raise unavailable(f'no endpoints available for service "{name}"')
