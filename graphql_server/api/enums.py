@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import strawberry
 
+from graphql_server.connectivity import Reach
 from graphql_server.events import ResourceEventType
 from graphql_server.lifecycle import ConnectionStatus
 
-__all__ = ["ConnectionStatus", "ResourceEventType"]
+__all__ = ["ConnectionStatus", "Reach", "ResourceEventType"]
 
 strawberry.enum(
     ConnectionStatus,
@@ -21,3 +22,10 @@ strawberry.enum(
     description="Where a connection stands in its lifecycle.",
 )
 strawberry.enum(ResourceEventType, name="ResourceEventType")
+strawberry.enum(
+    Reach,
+    name="Reach",
+    description="How requests to a Prometheus or Grafana travel: to its URL (DIRECT), or "
+    "through the Kubernetes API server's service proxy of the cluster it was discovered "
+    "in, with that cluster's CONNECTED connection's credentials (CLUSTER_PROXY).",
+)

@@ -29,6 +29,7 @@ from graphql_server.connectivity.definitions import (
     validate_secret,
 )
 from graphql_server.connectivity.kubeconfig import target_from_credential
+from graphql_server.connectivity.reach import ClusterProxy, Fetch, Reach, direct, through_proxy
 from graphql_server.connectivity.transport import (
     ProbeFailure,
     Reply,
@@ -151,13 +152,13 @@ async def _kubernetes_steps(
 
 
 def _prometheus_steps(
-    base: str, secret: Mapping[str, Any], credential_type: str, metrics: list[str]
+    fetch: Fetch, secret: Mapping[str, Any], credential_type: str, metrics: list[str]
 ) -> _Steps:
     headers = _auth_headers(credential_type, secret)
 
     async def steps(session: aiohttp.ClientSession, report: _Report) -> str:
         path = "/api/v1/status/buildinfo"
-        reply = await report.first(fetch_json(session, f"{base}{path}", headers=headers))
+        reply = await report.first(fetch(session, path, None, headers))
         body = report.expect(reply, path, "Prometheus")
         data = body.get("data")
         if body.get("status") != "success" or not isinstance(data, dict):
@@ -169,9 +170,7 @@ def _prometheus_steps(
             return summary
         path = "/api/v1/label/__name__/values"
         selector = '{__name__=~"' + "|".join(metrics) + '"}'
-        reply = await fetch_json(
-            session, f"{base}{path}", params={"match[]": selector}, headers=headers
-        )
+        reply = await fetch(session, path, {"match[]": selector}, headers)
         names = report.expect(reply, path, "Prometheus").get("data")
         present = (
             {name for name in names if isinstance(name, str)} if isinstance(names, list) else set()
@@ -189,17 +188,17 @@ def _prometheus_steps(
     return steps
 
 
-def _grafana_steps(base: str, secret: Mapping[str, Any], credential_type: str) -> _Steps:
+def _grafana_steps(fetch: Fetch, secret: Mapping[str, Any], credential_type: str) -> _Steps:
     headers = _auth_headers(credential_type, secret)
 
     async def steps(session: aiohttp.ClientSession, report: _Report) -> str:
-        reply = await report.first(fetch_json(session, f"{base}/api/health"))
+        reply = await report.first(fetch(session, "/api/health", None, {}))
         health = report.expect(reply, "/api/health", "Grafana")
         version = health.get("version")
         report.server_version = version if isinstance(version, str) else None
         if health.get("database", "ok") != "ok":
             raise ProbeFailure("unhealthy", f"Grafana at {report.where} reports its database down")
-        reply = await fetch_json(session, f"{base}/api/org", headers=headers)
+        reply = await fetch(session, "/api/org", None, headers)
         org = report.expect(reply, "/api/org", "Grafana")
         if isinstance(org.get("name"), str):
             report.details["organization"] = org["name"]
@@ -221,11 +220,14 @@ async def check_connectivity(
     credential: Mapping[str, Any] | None = None,
     registration: Mapping[str, Any] | None = None,
     timeout_seconds: float = DEFAULT_TIMEOUT,
+    via: ClusterProxy | None = None,
 ) -> ConnectivityResult:
     """Test a connection within ``timeout_seconds`` (one deadline for all its requests).
 
     ``url`` is the service's base URL; for Kubernetes it may be omitted when the
-    credential names the server. Raises :class:`BadInput` only for malformed input.
+    credential names the server. A Prometheus or Grafana is reached ``via`` its
+    cluster's service proxy when one is given, at ``url`` otherwise. Raises
+    :class:`BadInput` only for malformed input.
     """
     definition = get_definition(kind)
     secret = validate_secret(definition.kind, credential_type, credential)
@@ -237,11 +239,17 @@ async def check_connectivity(
         steps, base = await _kubernetes_steps(base, secret, credential_type)
     elif not base:
         raise BadInput(f"a {definition.kind} connection needs a URL", field="url")
-    elif definition.kind == "prometheus":
-        steps = _prometheus_steps(base, secret, credential_type, options.get("metrics", []))
     else:
-        steps = _grafana_steps(base, secret, credential_type)
+        fetch = direct(base) if via is None else through_proxy(via)
+        if definition.kind == "prometheus":
+            metrics = options.get("metrics", [])
+            steps = _prometheus_steps(fetch, secret, credential_type, metrics)
+        else:
+            steps = _grafana_steps(fetch, secret, credential_type)
     report = _Report(where=_where(base), details={"url": base})
+    if via is not None and definition.kind != "kubernetes":
+        report.where = via.where
+        report.details["reach"] = Reach.CLUSTER_PROXY.value
     return await _run(definition.kind, steps, report, timeout_seconds)
 
 

@@ -104,6 +104,37 @@ class KubeClient:
         except orjson.JSONDecodeError as exc:
             raise KubernetesError(f"{path} did not answer with JSON") from exc
 
+    @property
+    def sends_authorization(self) -> bool:
+        """Whether requests carry an ``Authorization`` header of this client's own."""
+        configuration = self.configuration
+        return bool(configuration.api_key.get("BearerToken") or configuration.refresh_api_key_hook)
+
+    async def get_raw(
+        self, path: str, params: Params = (), headers: Mapping[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        """GET ``path`` and return the status and body whatever the status (for the
+        service proxy, whose answers are the service's, not the apiserver's)."""
+        timeout = aiohttp.ClientTimeout(total=self.request_timeout)
+        try:
+            response: aiohttp.ClientResponse = await self._api.call_api(
+                path,
+                "GET",
+                query_params=list(params),
+                header_params={"Accept": "application/json", **dict(headers or {})},
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+            try:
+                return response.status, await response.read()
+            finally:
+                response.release()
+        except ApiException as exc:
+            raise _error(int(exc.status or 0), b"", str(exc.reason or exc)) from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise KubernetesError(f"cannot reach {self.server}: {_describe(exc)}") from exc
+
     @asynccontextmanager
     async def stream(
         self, path: str, params: Params, *, idle_timeout: float

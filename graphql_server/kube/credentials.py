@@ -1,7 +1,8 @@
 """Building cluster clients from stored credentials: inline kubeconfig text, or a token.
 
 Owns turning a credential a user gave (pasted kubeconfig, or server URL plus bearer
-token and CA data) into a :class:`KubeClient`. A pasted kubeconfig is
+token and CA data), or a stored connection's kubeconfig file or in-cluster account,
+into a :class:`KubeClient`. A pasted kubeconfig is
 parsed and checked by ``kube.kubeconfig`` (plugins and file paths refused with
 :class:`BadInput`) before the client library sees it. Errors never quote credential
 values.
@@ -10,6 +11,7 @@ values.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from kubernetes_asyncio.client import Configuration
@@ -18,6 +20,7 @@ from kubernetes_asyncio.config.kube_config import load_kube_config_from_dict
 
 from graphql_server.errors import ConfigurationError
 from graphql_server.kube.client import KubeClient
+from graphql_server.kube.config import client_from_kubeconfig, client_in_cluster
 from graphql_server.kube.kubeconfig import parse_inline_kubeconfig
 
 
@@ -61,3 +64,34 @@ async def client_from_token(
         "current-context": "target",
     }
     return await _client(config, "target")
+
+
+async def client_for_connection(
+    credential_type: str | None,
+    secret: Mapping[str, Any],
+    *,
+    server: str | None = None,
+    kubeconfig: Path | None = None,
+    context: str | None = None,
+    in_cluster: bool = False,
+) -> KubeClient:
+    """A client for a stored Kubernetes connection: its pasted kubeconfig or token
+    credential, else the kubeconfig file the operator gave, else the pod's account."""
+    if credential_type == "kubeconfig":
+        chosen = context or secret.get("context")
+        return await client_from_kubeconfig_text(str(secret["kubeconfig"]), chosen)
+    if credential_type == "token":
+        named = secret.get("server") or server
+        if not named:
+            raise ConfigurationError("the token credential names no server")
+        return await client_from_token(
+            str(named),
+            str(secret["token"]),
+            secret.get("certificateAuthorityData"),
+            bool(secret.get("insecureSkipTlsVerify", False)),
+        )
+    if kubeconfig is not None:
+        return await client_from_kubeconfig(kubeconfig, context)
+    if in_cluster:
+        return client_in_cluster()
+    raise ConfigurationError("the connection has no credential to connect with")

@@ -2,8 +2,11 @@
 
 Owns how a connection is tested: a kubeconfig file the operator gave this server is
 probed with the full kubeconfig loader (the one the sync uses), anything else goes to
-the connectivity checks of its kind. Reads the store only to open a stored
-credential; writes nothing, records nothing and publishes nothing. A secret never
+the connectivity checks of its kind. A Prometheus or Grafana whose reach is
+``CLUSTER_PROXY`` is tested through the service proxy of the cluster it was found in,
+with the credentials of that cluster's CONNECTED Kubernetes connection. Reads the
+store only to open stored credentials and find that connection; writes nothing,
+records nothing and publishes nothing. A secret never
 leaves here in a result, a message or a log line.
 """
 
@@ -18,16 +21,20 @@ from typing import Any
 
 from graphql_server.connectivity import (
     DEFAULT_TIMEOUT,
+    ClusterProxy,
     ConnectivityResult,
+    Reach,
     check_connectivity,
     get_definition,
 )
 from graphql_server.connectivity.diagnosis import diagnose
 from graphql_server.errors import BadInput, ConfigurationError, KubernetesError
+from graphql_server.kube.client import KubeClient
 from graphql_server.kube.config import client_from_kubeconfig
+from graphql_server.kube.credentials import client_for_connection
 from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.store import Store
-from graphql_server.store.connections import ConnectionRecord
+from graphql_server.store.connections import ConnectionQuery, ConnectionRecord
 
 Secret = tuple[str, dict[str, Any]]
 """A credential type and its opened fields."""
@@ -147,6 +154,100 @@ async def probe(
     )
 
 
+def reach_of(record: ConnectionRecord) -> Reach:
+    """How a connection is reached: as stored, else through the cluster proxy for a
+    service discovered in a cluster, else directly."""
+    if record.kind == "kubernetes":
+        return Reach.DIRECT
+    stored = record.metadata.get("reach")
+    if isinstance(stored, str) and stored in Reach.__members__:
+        return Reach[stored]
+    if record.metadata.get("discoveredBy") == "fingerprint":
+        return Reach.CLUSTER_PROXY
+    return Reach.DIRECT
+
+
+def check_reach(record: ConnectionRecord | None, kind: str, reach: Reach) -> None:
+    """Refuse a reach the connection cannot have (BadInput)."""
+    if reach is Reach.DIRECT:
+        return
+    if kind == "kubernetes":
+        raise BadInput("a Kubernetes connection is reached directly", field="reach")
+    metadata = record.metadata if record is not None else {}
+    if record is None or not (
+        metadata.get("clusterId") and metadata.get("namespace") and metadata.get("service")
+    ):
+        raise BadInput(
+            "only a service discovered in a cluster can be reached through the cluster proxy",
+            field="reach",
+        )
+
+
+async def cluster_client(store: Store, cluster_id: str) -> KubeClient | None:
+    """A client of the cluster's API server, from its CONNECTED Kubernetes connection."""
+    query = ConnectionQuery(
+        kinds=("kubernetes",), statuses=(ConnectionStatus.CONNECTED,), cluster_ids=(cluster_id,)
+    )
+    for record in await store.connections.select(query, limit=10):
+        metadata = record.metadata
+        credential_type, secret = await stored_secret(store, record) or (None, {})
+        path = metadata.get("kubeconfigPath")
+        context = metadata.get("context")
+        try:
+            return await client_for_connection(
+                credential_type,
+                secret,
+                server=record.url or None,
+                kubeconfig=Path(path) if path and credential_type is None else None,
+                context=str(context) if context else None,
+                in_cluster=bool(metadata.get("inCluster")),
+            )
+        except ConfigurationError:
+            continue
+    return None
+
+
+async def _probe_through_cluster(
+    store: Store,
+    record: ConnectionRecord,
+    url: str | None,
+    secret: Secret | None,
+    registration: Mapping[str, Any],
+) -> ConnectivityResult:
+    metadata = record.metadata
+    cluster_id = str(metadata.get("clusterId") or record.cluster_id or "")
+    client = await cluster_client(store, cluster_id) if cluster_id else None
+    if client is None:
+        message = (
+            f"no CONNECTED Kubernetes connection reaches cluster {cluster_id or '(unknown)'}, "
+            "whose service proxy this connection goes through: connect the cluster, or "
+            "reach the service DIRECT"
+        )
+        details = {"reason": "no_cluster_connection", "reach": Reach.CLUSTER_PROXY.value}
+        return ConnectivityResult(
+            record.kind, False, ConnectionStatus.REGISTERED, message, details=details
+        )
+    credential_type, data = secret or ("none", {})
+    proxy = ClusterProxy(
+        client,
+        cluster_id,
+        str(metadata.get("namespace")),
+        str(metadata.get("service")),
+        metadata.get("port") or "http",
+    )
+    try:
+        return await check_connectivity(
+            record.kind,
+            url=url or record.url or None,
+            credential_type=credential_type,
+            credential=data,
+            registration=registration,
+            via=proxy,
+        )
+    finally:
+        await client.close()
+
+
 async def probe_stored(
     store: Store,
     record: ConnectionRecord,
@@ -154,12 +255,22 @@ async def probe_stored(
     url: str | None = None,
     secret: Secret | None = None,
     registration: Mapping[str, Any] | None = None,
+    reach: Reach | None = None,
 ) -> ConnectivityResult:
     """Test a stored connection, with what it stores unless told otherwise."""
     if secret is None:
         secret = await stored_secret(store, record)
     if registration is None:
         registration = record.metadata.get("registration") or {}
+    if (reach or reach_of(record)) is Reach.CLUSTER_PROXY:
+        check_reach(record, record.kind, Reach.CLUSTER_PROXY)
+        if secret is None and "none" not in get_definition(record.kind).credentials:
+            raise BadInput(
+                f"a {record.kind} connection needs a credential "
+                f"({', '.join(get_definition(record.kind).credentials)})",
+                field="credential",
+            )
+        return await _probe_through_cluster(store, record, url, secret, registration)
     return await probe(
         record.kind,
         url=url or record.url,

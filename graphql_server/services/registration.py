@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from graphql_server.connectivity import (
     ConnectivityResult,
+    Reach,
     get_definition,
     validate_registration,
     validate_secret,
@@ -33,8 +34,10 @@ from graphql_server.services.credentials import log_credential
 from graphql_server.services.metadata import user_metadata
 from graphql_server.services.probing import (
     Secret,
+    check_reach,
     probe,
     probe_stored,
+    reach_of,
     stored_secret,
     test_log,
     test_summary,
@@ -70,6 +73,9 @@ class Registration:
     require_connectivity: bool = False
     metadata: dict[str, Any] | None = None
     """User key-value pairs (``services.metadata``)."""
+    reach: Reach | None = None
+    """How a Prometheus or Grafana is reached; None keeps the connection's own (DIRECT
+    when a ``url`` is given)."""
 
 
 @dataclass(slots=True)
@@ -84,6 +90,7 @@ class Target:
     secret: Secret | None
     result: ConnectivityResult | None = None
     registration: dict[str, Any] = field(default_factory=dict)
+    reach: Reach = Reach.DIRECT
 
 
 def _kept_registration(kind: str, existing: ConnectionRecord | None) -> dict[str, Any]:
@@ -178,6 +185,7 @@ async def _test(actions: ConnectionService, kind: str, target: Target) -> Connec
             url=target.url,
             secret=target.secret,
             registration=target.registration,
+            reach=target.reach,
         )
     return await probe(kind, url=target.url, secret=target.secret, registration=target.registration)
 
@@ -204,6 +212,11 @@ async def register(actions: ConnectionService, form: Registration) -> list[Conne
 
     for target in targets:
         target.registration = given or _kept_registration(kind, target.existing)
+        if kind != "kubernetes":
+            # a URL given without a reach is where to go: directly
+            kept = reach_of(target.existing) if target.existing and not form.url else None
+            target.reach = form.reach or kept or Reach.DIRECT
+        check_reach(target.existing, kind, form.reach or target.reach)
         if target.existing is not None and target.secret is None:
             target.secret = await stored_secret(store, target.existing)
     # One deadline for all: the contexts of a kubeconfig are tested at once.
@@ -290,6 +303,8 @@ async def _store(
     }
     if target.context:
         metadata["context"] = target.context
+    if kind != "kubernetes":
+        metadata["reach"] = target.reach.value
     definition = get_definition(kind)
     store = actions.store
     if target.existing is None:

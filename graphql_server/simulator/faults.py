@@ -1,4 +1,5 @@
-"""Injected failures: HTTP errors per resource, added latency and forbidden resources.
+"""Injected failures: HTTP errors per resource, added latency, forbidden resources and
+services whose built-in endpoint is down.
 
 Owns the fault switches that are about requests (watch-stream faults live with the
 watch hub): :class:`Faults` decides, for one request to one resource, whether it is
@@ -48,6 +49,7 @@ class Faults:
         self.errors: dict[str, ErrorInjection] = {}
         self.latency: dict[str, float] = {}
         self.forbidden: set[str] = set()
+        self.down_services: set[tuple[str, str]] = set()
 
     def inject_error(
         self, resource: str, status: int, count: int | None = None, retry_after: int | None = None
@@ -74,10 +76,21 @@ class Faults:
     def allow(self, resource: str) -> None:
         self.forbidden.discard(resource)
 
+    def set_service_down(self, namespace: str, name: str, down: bool) -> None:
+        """Make the built-in endpoint behind a service fail (or answer again)."""
+        if down:
+            self.down_services.add((namespace, name))
+        else:
+            self.down_services.discard((namespace, name))
+
+    def service_down(self, namespace: str, name: str) -> bool:
+        return (namespace, name) in self.down_services
+
     def clear(self) -> None:
         self.errors.clear()
         self.latency.clear()
         self.forbidden.clear()
+        self.down_services.clear()
 
     def delay(self, key: str, plural: str) -> float:
         if not self.latency:
@@ -110,6 +123,7 @@ class Faults:
             "errors": {k: v.to_dict() for k, v in self.errors.items()},
             "latency": dict(self.latency),
             "forbidden": sorted(self.forbidden),
+            "servicesDown": [f"{ns}/{name}" for ns, name in sorted(self.down_services)],
         }
 
 

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from graphql_server.api.connections.event_log import Severity
-from graphql_server.api.enums import ConnectionStatus
+from graphql_server.api.enums import ConnectionStatus, Reach
 from graphql_server.connectivity import get_definition
 from graphql_server.errors import BadInput
 from graphql_server.events import LOG_CATEGORIES, LOG_SUBJECT_TYPES
@@ -94,6 +94,13 @@ class RegisterConnectionInput:
         default=None,
         description="Key-value pairs of your own (string values), shown in the "
         "connection's metadata and usable in the connections filter.",
+    )
+    reach: Reach | None = strawberry.field(
+        default=None,
+        description="How to reach a Prometheus or Grafana (default: DIRECT when a url is "
+        "given, else as it is: CLUSTER_PROXY for one discovered in a cluster, DIRECT "
+        "otherwise). CLUSTER_PROXY needs a service discovered in a cluster (BAD_INPUT "
+        "otherwise).",
     )
 
 

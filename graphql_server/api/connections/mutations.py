@@ -68,6 +68,7 @@ def _registration(form: RegisterConnectionInput) -> Registration:
         registration=_optional_object(form.registration, "registration"),
         require_connectivity=form.require_connectivity,
         metadata=_optional_object(form.metadata, "metadata"),
+        reach=form.reach,
     )
 
 

@@ -20,10 +20,11 @@ from graphql_server.api.auth import Access
 from graphql_server.api.connections.definitions import ConnectionComponent, component_of
 from graphql_server.api.connections.event_log import LogEvent
 from graphql_server.api.context import Info
-from graphql_server.api.enums import ConnectionStatus
+from graphql_server.api.enums import ConnectionStatus, Reach
 from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import ConnectivityResult, get_definition
 from graphql_server.lifecycle import allowed_transitions
+from graphql_server.services.probing import reach_of
 from graphql_server.services.records import (
     ConnectionQuery,
     ConnectionRecord,
@@ -170,6 +171,10 @@ class Connection:
     )
     metadata: JSON
     registration: JSON = strawberry.field(description="Kind-specific fields (Prometheus: metrics).")
+    reach: Reach = strawberry.field(
+        description="How it is reached: DIRECT (its URL) or CLUSTER_PROXY (its cluster's "
+        "API server service proxy; the default for services discovered in a cluster)."
+    )
     last_test_record: strawberry.Private[ConnectivityTest | None]
     allowed_transitions: list[ConnectionStatus]
     created_at: datetime
@@ -232,6 +237,7 @@ def connection_of(
         cluster_id=strawberry.ID(record.cluster_id) if record.cluster_id else None,
         metadata=JSON(metadata),
         registration=JSON(registration if isinstance(registration, dict) else {}),
+        reach=reach_of(record),
         last_test_record=ConnectivityTest.from_metadata(last_test),
         allowed_transitions=[
             s for s in ConnectionStatus if s in allowed_transitions(record.status)

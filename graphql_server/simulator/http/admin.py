@@ -1,7 +1,9 @@
 """The private ``/_sim`` HTTP routes that drive a simulator from another process.
 
 Owns the wire form of the fault hooks, churn and seeding: ``GET /_sim/state`` and
-``POST``/``DELETE`` under ``/_sim/faults/...``, ``/_sim/churn`` and ``/_sim/seed``. Each
+``POST``/``DELETE`` under ``/_sim/faults/...``, ``/_sim/churn``, ``/_sim/seed`` and
+``POST /_sim/services/{namespace}/{name}`` (``{"down": true|false}``: the built-in
+endpoint behind that Service fails with 503, or answers again). Each
 handler calls the matching :class:`~graphql_server.simulator.http.model.ClusterModel`
 method and answers JSON; bad input is a 400 Status. The same bearer token as the API
 applies.
@@ -170,3 +172,14 @@ def add_routes(app: web.Application, cluster: ClusterModel, api: ApiRoutes) -> N
     ]
     for method, path, action in table:
         app.router.add_route(method, path, route(action))
+
+    async def service(options: dict[str, Any], request: web.Request) -> Any:
+        namespace, name = request.match_info["namespace"], request.match_info["name"]
+        down = options.get("down")
+        if not isinstance(down, bool):
+            raise bad_request("down (true or false) is required")
+        cluster.get(cluster.resolve("", "v1", "services"), namespace, name)  # 404 if missing
+        cluster.faults.set_service_down(namespace, name, down)
+        return {"namespace": namespace, "name": name, "down": down}
+
+    app.router.add_route("POST", "/_sim/services/{namespace}/{name}", route(service))

@@ -25,6 +25,7 @@ from graphql_server.simulator.http.model import ClusterModel
 from graphql_server.simulator.http.openapi import serve_openapi
 from graphql_server.simulator.http.reviews import REVIEWS, serve_review
 from graphql_server.simulator.http.scale import serve_scale
+from graphql_server.simulator.http.service_proxy import is_proxy_path, serve_proxy
 from graphql_server.simulator.http.streams import serve_watch
 from graphql_server.simulator.http.tables import table, wants_table
 from graphql_server.simulator.http.wire import (
@@ -149,6 +150,8 @@ class ApiRoutes:
             group, version, rest = parts[1], parts[2], parts[3:]
         if not rest:
             return self._discovery(request, discovery.resource_list(self.cluster, group, version))
+        if group == "" and version == "v1" and is_proxy_path(rest):
+            return await serve_proxy(self.cluster, request, rest[1], rest[3])
         if len(rest) == 1 and (group, rest[0]) in REVIEW_PATHS:
             return await serve_review(self.cluster, request, group, version, rest[0])
         target = resolve_target(self.cluster, group, version, rest)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql_server.broker import Broker
-from graphql_server.connectivity import get_definition
+from graphql_server.connectivity import Reach, get_definition
 from graphql_server.errors import Conflict, GraphQLServerError, InvalidTransition
 from graphql_server.events import (
     RESOURCES_TOPIC,
@@ -327,6 +327,7 @@ class MonitoringDiscovery:
                 "evidence": list(service.evidence),
                 "version": service.version,
                 "discoveredBy": "fingerprint",
+                "reach": Reach.CLUSTER_PROXY.value,
             },
         )
         where = f"{service.namespace}/{service.name} in cluster {cluster_id}"

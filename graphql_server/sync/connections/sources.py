@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphql_server.errors import ConfigurationError
 from graphql_server.kube.client import KubeClient
-from graphql_server.kube.config import client_from_kubeconfig, client_in_cluster
-from graphql_server.kube.credentials import client_from_kubeconfig_text, client_from_token
+from graphql_server.kube.credentials import client_for_connection
 from graphql_server.kube.kubeconfig import kubeconfig_servers as kubeconfig_servers
 from graphql_server.sync.connecting import ClusterSource
 
@@ -44,21 +42,11 @@ class ConnectionSource(ClusterSource):
     in_cluster: bool = False
 
     async def client(self) -> KubeClient:
-        if self.credential_type == "kubeconfig":
-            context = self.context or self.secret.get("context")
-            return await client_from_kubeconfig_text(str(self.secret["kubeconfig"]), context)
-        if self.credential_type == "token":
-            server = self.secret.get("server") or self.server
-            if not server:
-                raise ConfigurationError("the token credential names no server")
-            return await client_from_token(
-                str(server),
-                str(self.secret["token"]),
-                self.secret.get("certificateAuthorityData"),
-                bool(self.secret.get("insecureSkipTlsVerify", False)),
-            )
-        if self.kubeconfig is not None:
-            return await client_from_kubeconfig(self.kubeconfig, self.context)
-        if self.in_cluster:
-            return client_in_cluster()
-        raise ConfigurationError("the connection has no credential to connect with")
+        return await client_for_connection(
+            self.credential_type,
+            self.secret,
+            server=self.server,
+            kubeconfig=self.kubeconfig,
+            context=self.context,
+            in_cluster=self.in_cluster,
+        )
