@@ -92,7 +92,9 @@ class NatsClient:
                     servers=servers,
                     name=self.name,
                     allow_reconnect=True,
-                    max_reconnect_attempts=-1,
+                    # Bounded while connecting: with -1 the client would try its
+                    # servers forever here, never giving this deadline a turn.
+                    max_reconnect_attempts=1,
                     reconnect_time_wait=self.reconnect_wait,
                     connect_timeout=2,
                     ping_interval=5,
@@ -114,6 +116,8 @@ class NatsClient:
             raise BrokerUnavailable(
                 f"cannot connect to NATS at {redacted(self.url)}: {exc or type(exc)}"
             ) from exc
+        # Once connected, reconnect forever (the options are read on every attempt).
+        self._nc.options["max_reconnect_attempts"] = -1
         self._up.set()
         log.info("connected to NATS at %s", redacted(self.url))
 

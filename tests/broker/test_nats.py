@@ -8,6 +8,8 @@ and delivered once it is back; a follower that cannot resume tells its subscribe
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -15,10 +17,11 @@ from datetime import UTC, datetime
 import pytest
 
 from graphql_server.broker.base import Subscription
+from graphql_server.broker.client import NatsClient
 from graphql_server.broker.codec import decode, encode
 from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.broker.outbox import frame
-from graphql_server.errors import BadInput
+from graphql_server.errors import BadInput, BrokerUnavailable
 from graphql_server.events import (
     COMMANDS_TOPIC,
     CONNECTIONS_TOPIC,
@@ -270,3 +273,23 @@ async def test_a_former_writers_late_events_make_subscribers_refetch(
             assert got[3].uid == "u4"  # type: ignore[attr-defined]
             assert [e.id for e in await take(entries, 1)] == [1]  # type: ignore[attr-defined]
         assert new.followers[RESOURCES_TOPIC].stale == 1
+
+
+async def test_an_unreachable_nats_is_one_clear_error_after_the_wait(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """What ``serve`` and ``agent`` meet when NATS is not there at start: they retry
+    for the wait (30 s by default), then stop with ``BrokerUnavailable`` (exit 2)
+    instead of trying forever."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]  # bound, never listening: connections are refused
+        client = NatsClient(f"nats://user:pw@127.0.0.1:{closed}", name="test")
+        started = time.monotonic()
+        with pytest.raises(BrokerUnavailable) as refused:
+            await asyncio.wait_for(client.connect(wait=1.5), 30)
+    assert time.monotonic() - started < 10, "it gave up once the wait was over"
+    assert "retrying" in caplog.text, "it tried more than once"
+    assert "cannot connect to NATS at" in refused.value.message
+    assert "pw" not in refused.value.message, "credentials in the URL are never shown"
+    assert not client.connected

@@ -245,6 +245,25 @@ async def test_replays_duplicates_and_former_holders_change_nothing(
         await wait_for(store, {"a": "7", "e": "10"})
 
 
+async def test_a_gap_in_a_holders_batches_asks_it_to_relist(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    async with replica(nats_server.url, database_url) as (store, service):
+        oplog = service.oplog
+        hello = Hello(CLUSTER, "c", "https://c", "v1")
+        await publish(oplog, 10, 1, hello, Upsert(RTYPE, [pod("a", "5")]))
+        await wait_for(store, {"a": "5"})
+        assert service.applier.resyncs_requested == 0
+        # Batches 2 and 3 never arrive (lost in a retention gap): batch 4 is applied, and
+        # the holder is asked to relist so that what 2 and 3 said is not lost.
+        await publish(oplog, 10, 4, Upsert(RTYPE, [pod("b", "9")]))
+        await wait_for(store, {"a": "5", "b": "9"})
+        assert service.applier.resyncs_requested == 1
+        await publish(oplog, 10, 5, Upsert(RTYPE, [pod("c", "10")]))
+        await wait_for(store, {"a": "5", "b": "9", "c": "10"})
+        assert service.applier.resyncs_requested == 1, "consecutive batches ask nothing"
+
+
 async def test_a_writer_that_restarts_replays_nothing_twice(
     nats_server: NatsServer, database_url: str
 ) -> None:
