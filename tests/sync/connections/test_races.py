@@ -33,9 +33,10 @@ async def _settled(url: str, connection_ids: list[str], uid: str) -> dict[str, s
         return statuses if synced == ("CONNECTED" in statuses.values()) else None
 
     found: dict[str, str] = await eventually(agreed, within=30, what="the sync to follow")
-    # And it stays that way (nothing still in flight flips it): checked again later.
+    # And it stays that way (nothing still in flight flips a status): checked again
+    # later, once the sync agrees again (a restart of its watches may be in between).
     await asyncio.sleep(0.5)  # lets in-flight commands land on purpose before re-checking
-    again = await agreed()
+    again: dict[str, str] = await eventually(agreed, within=30, what="the sync to agree again")
     assert again == found, (found, again)
     return found
 
