@@ -44,13 +44,15 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill(disk: Path) -> Path:
     """Take every free byte of ``disk``; returns the file to delete to free them."""
     filler = disk / "filler"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError:
-            pass
+    block = b"\0" * 65536
+    # Unbuffered: a buffered writer keeps the bytes that did not fit and fails
+    # again when it is closed.
+    with filler.open("wb", buffering=0) as handle:
+        while block:
+            try:
+                handle.write(block)
+            except OSError:
+                block = block[: len(block) // 2]
     return filler
 
 
