@@ -46,7 +46,13 @@ class TypeSink:
             await self.sync.writer.put(Upsert(self.type, rows))
 
     async def list_complete(self, uids: set[str], resource_version: str) -> None:
-        await self.sync.writer.put(Sweep(self.cluster_id, self.type, uids, resource_version))
+        settled = asyncio.get_running_loop().create_future()
+        await self.sync.writer.put(
+            Sweep(self.cluster_id, self.type, uids, resource_version, settled=settled)
+        )
+        # The type is not SYNCED until its rows are stored; the watch that follows
+        # starts from the list's resourceVersion, so nothing is missed meanwhile.
+        await settled
         self.sync.listed(self.type.name)
         if self.type.name == CRD_TYPE:
             self.sync.schedule_rediscovery()

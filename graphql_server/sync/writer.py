@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql_server.broker import Broker
@@ -72,6 +72,15 @@ class Sweep:
     resource_type: ResourceType
     keep: set[str]
     checkpoint: str | None = None
+    # Resolved once the sweep is applied (or handed on by a publishing sink): a type
+    # is reported SYNCED only when the rows of its list are stored.
+    settled: asyncio.Future[None] | None = field(default=None, compare=False, repr=False)
+
+
+def settle(operation: Operation) -> None:
+    """Tell whoever waits on a sweep that it has been dealt with."""
+    if isinstance(operation, Sweep) and operation.settled and not operation.settled.done():
+        operation.settled.set_result(None)
 
 
 @dataclass(slots=True)
@@ -182,7 +191,8 @@ class Writer:
             finally:
                 self.batch_rows.observe(size)
                 self.batch_seconds.observe(time.perf_counter() - started)
-                for _ in batch:
+                for operation in batch:
+                    settle(operation)
                     self.queue.task_done()
                 async with self._space:
                     self.queued_rows -= size
@@ -196,6 +206,7 @@ class Writer:
                 segment = []
                 if isinstance(operation, Sweep):
                     await self._sweep(operation)
+                    settle(operation)
                 else:
                     await self._reset(operation)
             else:

@@ -41,7 +41,7 @@ from graphql_server.sync.scaleout.operations import (
     encode_within,
     trimmed,
 )
-from graphql_server.sync.writer import Operation, Upsert
+from graphql_server.sync.writer import Operation, Upsert, settle
 from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -58,12 +58,15 @@ class ClusterPublisher:
         self.trimmed = 0
 
     async def put(self, operation: Operation) -> None:
-        epoch = self.epoch
-        if not epoch:
-            return  # not holding the lease: whoever holds it reports this cluster
-        for data in encode_within(operation, self.oplog.max_entry):
-            await self.oplog.publish(self.cluster_id, epoch, self._framed(data, operation))
-            self.entries += 1
+        try:
+            epoch = self.epoch
+            if not epoch:
+                return  # not holding the lease: whoever holds it reports this cluster
+            for data in encode_within(operation, self.oplog.max_entry):
+                await self.oplog.publish(self.cluster_id, epoch, self._framed(data, operation))
+                self.entries += 1
+        finally:
+            settle(operation)  # stored by the replicas: the stream is what settles here
 
     def put_nowait(self, item: Item) -> None:
         """Progress messages: small, and never worth making a caller wait."""
