@@ -19,8 +19,11 @@ from graphql_server.broker import Broker
 from graphql_server.errors import ConfigurationError, KubernetesError
 from graphql_server.kube.discovery import TypeFilter
 from graphql_server.kube.watching import WatchOptions
+from graphql_server.retrying import Backoff
 from graphql_server.settings import Settings
 from graphql_server.store import Store
+from graphql_server.store.bulk_load import build_deferred_indexes, defer_indexes
+from graphql_server.store.faults import describe
 from graphql_server.sync.clusters import SyncOptions
 from graphql_server.sync.commands import Announce, CommandTable, Resync, serve_commands
 from graphql_server.sync.connecting import ClusterSource, connect_retrying
@@ -34,6 +37,8 @@ from graphql_server.tasks import TaskOwner
 log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE = 10.0
+FIRST_LOAD_LIMIT = 1800.0  # seconds: a cluster still listing by then waits no longer
+INDEX_RETRY = (1.0, 30.0)
 
 
 def sync_options(settings: Settings, watch: WatchOptions | None = None) -> SyncOptions:
@@ -125,6 +130,7 @@ class SyncService:
             reconcile=self.connections.on_command,
         )
         self.broker = broker
+        self.store = store
 
     def _refused(self, cluster_id: str, type_name: str, error: str) -> None:
         """A row of the type was refused: report it, and list the type again (later)."""
@@ -143,6 +149,9 @@ class SyncService:
         await self.supervisor.resync(command.cluster_id)
 
     async def __aenter__(self) -> SyncService:
+        if await defer_indexes(self.store.database):
+            self.tracker.set_indexing(True)
+            self.tasks.spawn("first-load-indexes", self._build_indexes_when_listed())
         await self.feed.open(self.tasks)
         self.tasks.keep("writer", self.writer.run)
         self.tasks.keep("status", self.tracker.run)
@@ -163,6 +172,21 @@ class SyncService:
             raise
         await self.connections.on_connected(source, cluster_id)
         return cluster_id
+
+    async def _build_indexes_when_listed(self) -> None:
+        """The first load's indexes, once every cluster's lists are stored (or after
+        ``FIRST_LOAD_LIMIT``, whatever is still listing)."""
+        if not await self.tracker.wait_all_listed(FIRST_LOAD_LIMIT):
+            log.warning("the first load is still listing; building its indexes now")
+        backoff = Backoff(*INDEX_RETRY)
+        while True:
+            try:
+                await build_deferred_indexes(self.store.database)
+                break
+            except Exception as exc:  # a database outage: the next start builds them too
+                log.warning("cannot build the first load's indexes yet: %s", describe(exc))
+                await asyncio.sleep(backoff.next_delay())
+        self.tracker.set_indexing(False)
 
     def source_report(self) -> list[dict[str, object]]:
         """Each cluster source's latest connection attempt (for ``/readyz``)."""

@@ -56,6 +56,7 @@ class ClusterState:
     error: str | None = None
     store_error: str | None = None  # the writer cannot commit
     unheard: str | None = None  # an error set since the last flush, perhaps cleared since
+    indexing: bool = False  # the first load's indexes are being built (``store.bulk_load``)
 
     @property
     def phase(self) -> str:
@@ -64,9 +65,17 @@ class ClusterState:
         phases = {k.status for k in self.kinds.values()}
         if self.error or self.store_error or "DEGRADED" in phases:
             return "DEGRADED"
-        if not phases or phases & {"PENDING", "SYNCING"}:
+        if not phases or phases & {"PENDING", "SYNCING"} or self.indexing:
             return "SYNCING"
         return "SYNCED"
+
+    @property
+    def listed(self) -> bool:
+        """Every type has been listed and stored (whatever happened since)."""
+        return bool(self.kinds) and not {k.status for k in self.kinds.values()} & {
+            "PENDING",
+            "SYNCING",
+        }
 
     @property
     def reason(self) -> str | None:
@@ -86,11 +95,15 @@ class SyncTracker:
         self._flushing = asyncio.Lock()
         self._changed = asyncio.Event()
         self.writer_unavailable: str | None = None
+        self.indexing = False
+        self._reported = asyncio.Event()  # a cluster's state changed
 
     def cluster(self, cluster_id: str) -> ClusterState:
         state = self.clusters.get(cluster_id)
         if state is None:
-            state = ClusterState(kinds={}, store_error=self.writer_unavailable)
+            state = ClusterState(
+                kinds={}, store_error=self.writer_unavailable, indexing=self.indexing
+            )
             self.clusters[cluster_id] = state
         return state
 
@@ -176,6 +189,29 @@ class SyncTracker:
             state.store_error = None if error is None else f"cannot save changes: {error}"
             self._mark(cluster_id)
 
+    def set_indexing(self, indexing: bool) -> None:
+        """While the first load's indexes are pending, no cluster reads SYNCED."""
+        self.indexing = indexing
+        for cluster_id, state in self.clusters.items():
+            state.indexing = indexing
+            self._mark(cluster_id)
+
+    def all_listed(self) -> bool:
+        """Every cluster watched has listed and stored every type at least once."""
+        states = [s for s in self.clusters.values() if not s.stopped]
+        return bool(states) and all(state.listed for state in states)
+
+    async def wait_all_listed(self, seconds: float) -> bool:
+        """Wait until ``all_listed`` (True), or for ``seconds`` at most (False)."""
+        try:
+            async with asyncio.timeout(seconds):
+                while not self.all_listed():
+                    self._reported.clear()
+                    await self._reported.wait()
+        except TimeoutError:
+            return False
+        return True
+
     def degraded(self) -> list[str]:
         """Ids of the clusters whose sync is DEGRADED, sorted."""
         return sorted(c for c, state in self.clusters.items() if state.phase == "DEGRADED")
@@ -183,6 +219,7 @@ class SyncTracker:
     def _mark(self, cluster_id: str) -> None:
         self._dirty.add(cluster_id)
         self._changed.set()
+        self._reported.set()
 
     async def run(self) -> None:
         while True:

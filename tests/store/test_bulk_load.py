@@ -1,0 +1,90 @@
+"""The first load of an empty SQLite inventory: secondary indexes set aside while it
+fills, every one of them back once its lists are stored, also after a stop midway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graphql_server.store import Store
+from graphql_server.store.bulk_load import defer_indexes
+from tests.conftest import postgres_database
+from tests.helpers import until
+from tests.store.test_resources import row
+from tests.sync.harness import converge, synced_cluster
+
+
+async def indexes(store: Store) -> set[str]:
+    _, rows = await store.database.connection().execute_query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('resources', 'resource_labels')"
+    )
+    return {str(r["name"]) for r in rows}
+
+
+async def deferred(store: Store) -> set[str]:
+    _, rows = await store.database.connection().execute_query("SELECT name FROM deferred_indexes")
+    return {str(r["name"]) for r in rows}
+
+
+async def test_an_empty_inventory_fills_without_its_indexes_then_has_all(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite://{tmp_path / 'inventory.sqlite3'}"
+    store = await Store.open(url)
+    every = await indexes(store)
+    await store.close()
+    assert len(every) > 10
+    async with synced_cluster(url, tmp_path, objects=600) as synced:
+        set_aside = await deferred(synced.store)
+        assert set_aside
+        assert set_aside <= every
+        assert await indexes(synced.store) == every - set_aside  # the sweep's index stays
+        tracker = synced.service.tracker
+        await until(lambda: tracker.cluster(synced.cluster.uid).phase == "SYNCED", 60, "SYNCED")
+        # SYNCED is only said once the indexes are back.
+        assert await indexes(synced.store) == every
+        assert await deferred(synced.store) == set()
+        await converge(synced.store, synced.cluster)
+
+
+async def test_a_first_load_stopped_midway_has_its_indexes_at_the_next_start(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite://{tmp_path / 'inventory.sqlite3'}"
+    store = await Store.open(url)
+    every = await indexes(store)
+    try:
+        assert await defer_indexes(store.database) > 0
+        assert len(await indexes(store)) < len(every)
+    finally:
+        await store.close()
+    store = await Store.open(url)
+    try:
+        assert await indexes(store) == every
+        assert await deferred(store) == set()
+    finally:
+        await store.close()
+
+
+async def test_an_inventory_with_rows_keeps_its_indexes(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite://{tmp_path / 'inventory.sqlite3'}")
+    try:
+        every = await indexes(store)
+        await store.resources.apply([row("uid-1", "one")], [])
+        assert await defer_indexes(store.database) == 0
+        assert await indexes(store) == every
+    finally:
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_postgresql_keeps_its_indexes() -> None:
+    """Other replicas read the same PostgreSQL database: its indexes always stay."""
+    async with postgres_database() as url:
+        store = await Store.open(url)
+        try:
+            assert await defer_indexes(store.database) == 0
+        finally:
+            await store.close()
