@@ -288,7 +288,8 @@ class SyncTracker:
             }
             for name, kind in state.kinds.items()
         ]
+        # One instant's state: the phase saved after the counts must not be newer
+        # than they are (a SYNCED beside the counts of a load still going on).
+        phase, error = state.phase, state.error or state.store_error
         await self.store.clusters.save_kinds(records)
-        await self.store.clusters.set_phase(
-            cluster_id, state.phase, state.error or state.store_error
-        )
+        await self.store.clusters.set_phase(cluster_id, phase, error)

@@ -3,6 +3,7 @@ fills, every one of them back once its lists are stored, also after a stop midwa
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,8 @@ import pytest
 from graphql_server.store import Store
 from graphql_server.store.bulk_load import defer_indexes
 from tests.conftest import postgres_database
-from tests.helpers import until
 from tests.store.test_resources import row
-from tests.sync.harness import converge, synced_cluster
+from tests.sync.harness import converge, simulator_inventory, synced_cluster
 
 
 async def indexes(store: Store) -> set[str]:
@@ -41,10 +41,18 @@ async def test_an_empty_inventory_fills_without_its_indexes_then_has_all(
         assert set_aside
         assert set_aside <= every
         assert await indexes(synced.store) == every - set_aside  # the sweep's index stays
-        tracker = synced.service.tracker
-        await until(lambda: tracker.cluster(synced.cluster.uid).phase == "SYNCED", 60, "SYNCED")
-        # SYNCED is only said once the indexes are back.
+        expected = len(simulator_inventory(synced.cluster))
+        seen: list[tuple[str, int]] = []  # (phase, count) as the API reads them
+        async with asyncio.timeout(60):
+            while not seen or seen[-1][0] != "SYNCED":
+                record = await synced.store.clusters.get(synced.cluster.uid)
+                kinds = await synced.store.clusters.kinds(synced.cluster.uid)
+                if record is not None:
+                    seen.append((record.phase, sum(k.resource_count for k in kinds)))
+                await asyncio.sleep(0.01)
+        # SYNCED is only said once the indexes are back, and with every object counted.
         assert await indexes(synced.store) == every
+        assert {count for phase, count in seen if phase == "SYNCED"} == {expected}
         assert await deferred(synced.store) == set()
         await converge(synced.store, synced.cluster)
 
