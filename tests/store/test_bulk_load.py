@@ -96,3 +96,23 @@ async def test_postgresql_keeps_its_indexes() -> None:
             assert await defer_indexes(store.database) == 0
         finally:
             await store.close()
+
+
+@pytest.mark.postgres
+async def test_postgresql_plans_a_growing_table_by_its_size() -> None:
+    """Filled from empty, the table's statistics are refreshed as it grows (planned
+    as empty, each batch's lookup by (cluster, uid) read the whole cluster)."""
+    async with postgres_database() as url:
+        store = await Store.open(url)
+        try:
+            for start in range(0, 2500, 500):
+                await store.resources.apply(
+                    [row(f"uid-{i}", f"name-{i}") for i in range(start, start + 500)], []
+                )
+            connection = store.database.connection()
+            _, stats = await connection.execute_query(
+                "SELECT reltuples FROM pg_class WHERE relname = 'resources'"
+            )
+            assert stats[0]["reltuples"] >= 2000
+        finally:
+            await store.close()
