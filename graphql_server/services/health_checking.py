@@ -179,12 +179,9 @@ class HealthChecks:
             why = f"its health test passes again: {result.message}"
             await self._move(actions, record, ConnectionStatus.CONNECTED, merge, result, why)
         else:
-            async with actions.atomic():
-                updated = await self.store.connections.update(
-                    record.id, Changes(merge_metadata=merge)
-                )
-                if health_of(updated.metadata).status is not health_of(record.metadata).status:
-                    await actions.announce("UPDATED", updated)
+            updated = await self.store.connections.merge_metadata(record, merge)
+            if health_of(updated.metadata).status is not health_of(record.metadata).status:
+                await actions.announce("UPDATED", updated)
         return test
 
     async def _move(

@@ -20,6 +20,7 @@ from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.services.health_checking import HealthChecks, HealthPolicy, watch_verdict
 from graphql_server.settings import Settings
 from graphql_server.store import Store
+from graphql_server.store.connections import Changes
 from tests.conftest import RunningServer, free_port, serving
 from tests.connections.gql import TRANSITION
 from tests.connectivity.conftest import Prometheus
@@ -262,3 +263,23 @@ async def test_kubernetes_connections_count_their_watch_streams(store: Store) ->
     assert unreachable is not None
     assert not unreachable.ok
     assert "the sync cannot reach the cluster: connection refused" in unreachable.message
+
+
+async def test_health_writes_never_undo_a_concurrent_change(store: Store) -> None:
+    record = await store.connections.create(
+        kind="prometheus",
+        name="prom",
+        status=ConnectionStatus.CONNECTED,
+        url="http://127.0.0.1:9090",
+        metadata={"team": "a"},
+    )
+    fresh = await store.connections.merge_metadata(record, {"health": {"status": "healthy"}})
+    assert fresh.metadata == {"team": "a", "health": {"status": "healthy"}}
+    again = await store.connections.merge_metadata(fresh, {"health": {"status": "failing"}})
+    assert again.metadata["health"] == {"status": "failing"}
+    # Changed by someone else since ``again`` was read: merged into the new metadata.
+    await store.connections.update(record.id, Changes(merge_metadata={"team": "b"}))
+    merged = await store.connections.merge_metadata(again, {"health": {"status": "unhealthy"}})
+    stored = await store.connections.get(record.id)
+    assert stored is not None
+    assert merged.metadata == stored.metadata == {"team": "b", "health": {"status": "unhealthy"}}
