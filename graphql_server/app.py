@@ -4,9 +4,10 @@ leads to), the favicon, health, readiness and Prometheus metrics
 
 The lifespan owns everything long-lived: the database, the broker, the shared
 subscription feeds and the background tasks (sync, demo cluster, generated components
-following the stored CRDs, the event log's retention), and stops them in reverse
-order. HTTP requests are authenticated here (``Authorization: Bearer``); websockets in their
-``connection_init`` (``api.transport.websockets``).
+following the stored CRDs, the event log's retention, the connections' health loop),
+and stops them in reverse order. HTTP requests are authenticated here
+(``Authorization: Bearer``); websockets in their ``connection_init``
+(``api.transport.websockets``).
 GraphiQL is served from the package's own static files, with no network access.
 """
 
@@ -55,6 +56,7 @@ from graphql_server.broker import Broker, InProcessBroker
 from graphql_server.errors import GraphQLServerError
 from graphql_server.metrics import Metrics
 from graphql_server.services.crds import following_crds
+from graphql_server.services.health_checking import HealthPolicy, connection_health
 from graphql_server.services.models import load_registry
 from graphql_server.services.notifications import Retention, event_retention
 from graphql_server.settings import Settings
@@ -277,11 +279,13 @@ def create_app(
         app.state.parts = parts
         metrics.attach(state["services"], parts.sync_stats)
         retention = Retention(settings.event_retention_days, settings.event_retention_count)
+        health = HealthPolicy(interval=settings.health_interval, failures=settings.health_failures)
         try:
             async with (
                 following_crds(store, state["services"].registry, bus),
                 event_retention(store, bus, retention),
                 _started(components, state["services"], parts),
+                connection_health(store, bus, health, parts.source_report),
             ):
                 yield
         finally:

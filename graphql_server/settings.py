@@ -174,6 +174,16 @@ class Settings:
     event_retention_count: int = _opt(
         10_000, "Most event log entries kept; the oldest beyond it are deleted in the background."
     )
+    health_interval: float = _opt(
+        60.0,
+        "Seconds between health tests of each CONNECTED connection (jittered by up to a "
+        "fifth either way); Kubernetes connections count their watch streams as the test.",
+    )
+    health_failures: int = _opt(
+        3,
+        "Consecutive failed health tests after which a CONNECTED connection moves to "
+        "REGISTERED (it moves back to CONNECTED when a test passes again).",
+    )
 
     user_data_dir: Path | None = field(
         default=None, repr=False, compare=False, metadata={"resolved": True}
@@ -225,6 +235,7 @@ class Settings:
             "database_pool_size",
             "event_retention_days",
             "event_retention_count",
+            "health_failures",
         ):
             if getattr(self, name) < 1:
                 raise ConfigurationError(f"{name.replace('_', ' ')} must be positive")
@@ -232,6 +243,8 @@ class Settings:
             raise ConfigurationError("server id must be 1-64 letters, digits, '.', '_' or '-'")
         if self.request_timeout <= 0:
             raise ConfigurationError("request timeout must be positive")
+        if not self.health_interval >= 0.1:
+            raise ConfigurationError("the health interval must be at least 0.1 seconds")
         if self.keep_alive_interval <= 0:
             raise ConfigurationError("keep alive interval must be positive")
         if not _NATS_PREFIX.fullmatch(self.nats_prefix):

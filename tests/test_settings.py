@@ -41,6 +41,9 @@ def test_environment_then_flags() -> None:
         ({"GRAPHQL_SERVER_DEMO": "maybe"}, "GRAPHQL_SERVER_DEMO"),
         ({"GRAPHQL_SERVER_DATABASE_URL": "mysql://x"}, "database URL"),
         ({"GRAPHQL_SERVER_LOG_FORMAT": "xml"}, "log format"),
+        ({"GRAPHQL_SERVER_HEALTH_INTERVAL": "0"}, "health interval"),
+        ({"GRAPHQL_SERVER_HEALTH_INTERVAL": "nan"}, "health interval"),
+        ({"GRAPHQL_SERVER_HEALTH_FAILURES": "0"}, "health failures"),
     ],
 )
 def test_invalid_values_are_configuration_errors(env: dict[str, str], fragment: str) -> None:
@@ -52,3 +55,12 @@ def test_every_option_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     missing = [env for _flag, env, _default, _help in describe() if env not in readme]
     assert not missing, f"README configuration table lacks {missing}"
+
+
+def test_health_settings_from_the_environment_and_flags() -> None:
+    assert (Settings().health_interval, Settings().health_failures) == (60.0, 3)
+    env = {"GRAPHQL_SERVER_HEALTH_INTERVAL": "2.5", "GRAPHQL_SERVER_HEALTH_FAILURES": "5"}
+    settings = Settings.from_environ(env)
+    assert (settings.health_interval, settings.health_failures) == (2.5, 5)
+    flagged = Settings.from_environ(env, health_interval=0.5)
+    assert (flagged.health_interval, flagged.health_failures) == (0.5, 5)

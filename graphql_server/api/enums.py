@@ -13,8 +13,9 @@ import strawberry
 from graphql_server.connectivity import Reach
 from graphql_server.events import ResourceEventType
 from graphql_server.lifecycle import ConnectionStatus
+from graphql_server.services.health import HealthStatus
 
-__all__ = ["ConnectionStatus", "Reach", "ResourceEventType"]
+__all__ = ["ConnectionStatus", "HealthStatus", "Reach", "ResourceEventType"]
 
 strawberry.enum(
     ConnectionStatus,
@@ -28,4 +29,11 @@ strawberry.enum(
     description="How requests to a Prometheus or Grafana travel: to its URL (DIRECT), or "
     "through the Kubernetes API server's service proxy of the cluster it was discovered "
     "in, with that cluster's CONNECTED connection's credentials (CLUSTER_PROXY).",
+)
+strawberry.enum(
+    HealthStatus,
+    name="HealthStatus",
+    description="How a connection's latest health tests went: UNKNOWN (none since it "
+    "connected), HEALTHY (the latest passed), FAILING (some failed in a row, fewer than "
+    "--health-failures), UNHEALTHY (enough failed in a row to move it out of CONNECTED).",
 )

@@ -26,6 +26,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from graphql_server.api.auth import AccessControl
+from graphql_server.api.connections.metrics import MetricsQueries, MetricsSubscription
 from graphql_server.api.connections.mutations import ConnectionMutation
 from graphql_server.api.connections.notifications import (
     NotificationQueries,
@@ -93,10 +94,14 @@ def build_schema(
         # First, so it leaves last and counts errors as ErrorPresentation shows them.
         extensions.insert(0, operations.extension)
     return InventorySchema(
-        query=merge_types("Query", (Query, RegistryQuery, ConnectionQueries, NotificationQueries)),
+        query=merge_types(
+            "Query",
+            (Query, RegistryQuery, ConnectionQueries, NotificationQueries, MetricsQueries),
+        ),
         mutation=merge_types("Mutation", (Mutation, RegistryMutation, ConnectionMutation)),
         subscription=merge_types(
-            "Subscription", (Subscription, ConnectionSubscription, NotificationSubscription)
+            "Subscription",
+            (Subscription, ConnectionSubscription, NotificationSubscription, MetricsSubscription),
         ),
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

@@ -103,7 +103,7 @@ def _bearer(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def _auth_headers(credential_type: str, secret: Mapping[str, Any]) -> dict[str, str]:
+def auth_headers(credential_type: str, secret: Mapping[str, Any]) -> dict[str, str]:
     if credential_type == "basic":
         pair = f"{secret['username']}:{secret['password']}".encode()
         return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
@@ -154,7 +154,7 @@ async def _kubernetes_steps(
 def _prometheus_steps(
     fetch: Fetch, secret: Mapping[str, Any], credential_type: str, metrics: list[str]
 ) -> _Steps:
-    headers = _auth_headers(credential_type, secret)
+    headers = auth_headers(credential_type, secret)
 
     async def steps(session: aiohttp.ClientSession, report: _Report) -> str:
         path = "/api/v1/status/buildinfo"
@@ -189,7 +189,7 @@ def _prometheus_steps(
 
 
 def _grafana_steps(fetch: Fetch, secret: Mapping[str, Any], credential_type: str) -> _Steps:
-    headers = _auth_headers(credential_type, secret)
+    headers = auth_headers(credential_type, secret)
 
     async def steps(session: aiohttp.ClientSession, report: _Report) -> str:
         reply = await report.first(fetch(session, "/api/health", None, {}))

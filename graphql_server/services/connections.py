@@ -24,6 +24,7 @@ from graphql_server.connectivity.transport import normalize_url
 from graphql_server.errors import BadInput, ConnectivityFailed
 from graphql_server.events import COMMANDS_TOPIC, ClusterCommand
 from graphql_server.lifecycle import ConnectionStatus, SideEffect, Transition, plan_transition
+from graphql_server.services.health import connected_health, operator_move
 from graphql_server.services.metadata import applied, user_metadata
 from graphql_server.services.notices import Notices
 from graphql_server.services.probing import (
@@ -74,9 +75,18 @@ class ConnectionService(Notices):
         )
 
     async def moved(
-        self, before: ConnectionStatus, record: ConnectionRecord, transition: Transition
+        self,
+        before: ConnectionStatus,
+        record: ConnectionRecord,
+        transition: Transition,
+        *,
+        why: str | None = None,
+        severity: str = "info",
+        probable_cause: str = "",
+        suggested_fix: str = "",
     ) -> None:
-        """Log, announce and command what an applied transition means."""
+        """Log (once, with ``why`` when given), announce and command what an applied
+        transition means."""
         if not transition.changed:
             return
         if record.status is ConnectionStatus.DELETED:
@@ -85,8 +95,11 @@ class ConnectionService(Notices):
             record,
             "status_change",
             f"{record.kind} connection {record.name!r} moved from {before.name} "
-            f"to {record.status.name}",
+            f"to {record.status.name}" + (f": {why}" if why else ""),
+            severity=severity,
             details={"from": before.value, "to": record.status.value},
+            probable_cause=probable_cause,
+            suggested_fix=suggested_fix,
         )
         kind = "DELETED" if record.status is ConnectionStatus.DELETED else "STATUS_CHANGED"
         await self.announce(kind, record, before)
@@ -107,19 +120,22 @@ class ConnectionService(Notices):
         plan = plan_transition(record.status, target)  # refuse before any side effect
         if not plan.changed:
             return record
-        changes = Changes()
+        # An operator's move is theirs: the health monitor no longer undoes it.
+        changes = Changes(merge_metadata=operator_move(record.metadata))
         tested: ConnectivityResult | None = None
         if plan.needs_connectivity_test:
             tested = await probe_stored(self.store, record)
-            changes = Changes(merge_metadata={"lastTest": test_summary(tested)})
+            summary = {"lastTest": test_summary(tested)}
             if not tested.ok:
                 async with self.atomic():
                     await self.log_test(record, tested)
-                    await self.store.connections.update(record.id, changes)
+                    await self.store.connections.update(record.id, Changes(merge_metadata=summary))
                 raise ConnectivityFailed(
                     f"cannot connect {record.name!r}: {tested.message}",
                     status=record.status.value,
                 )
+            changes.merge_metadata.update(summary)
+            changes.merge_metadata.update(connected_health(record.metadata, tested))
         async with self.atomic():
             if tested is not None:
                 await self.log_test(record, tested)

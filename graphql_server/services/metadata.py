@@ -19,7 +19,7 @@ SERVER_KEYS = frozenset(
     {
         "registration", "lastTest", "context", "kubeconfigPath", "clusterId", "inCluster",
         "lastSyncError", "namespace", "service", "port", "confidence", "evidence", "version",
-        "discoveredBy", "reach",
+        "discoveredBy", "reach", "health", "healthMove",
     }
 )  # fmt: skip
 MAX_KEYS = 64

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,39 @@ async def cluster_client(store: Store, cluster_id: str) -> KubeClient | None:
     return None
 
 
+def no_cluster_message(cluster_id: str) -> str:
+    return (
+        f"no CONNECTED Kubernetes connection reaches cluster {cluster_id or '(unknown)'}, "
+        "whose service proxy this connection goes through: connect the cluster, or "
+        "reach the service DIRECT"
+    )
+
+
+@asynccontextmanager
+async def cluster_proxy(
+    store: Store, record: ConnectionRecord
+) -> AsyncIterator[ClusterProxy | None]:
+    """The service proxy a discovered service is reached through, with an open client
+    of its cluster's API server (closed after the block); None without a CONNECTED
+    Kubernetes connection to that cluster."""
+    metadata = record.metadata
+    cluster_id = str(metadata.get("clusterId") or record.cluster_id or "")
+    client = await cluster_client(store, cluster_id) if cluster_id else None
+    if client is None:
+        yield None
+        return
+    try:
+        yield ClusterProxy(
+            client,
+            cluster_id,
+            str(metadata.get("namespace")),
+            str(metadata.get("service")),
+            metadata.get("port") or "http",
+        )
+    finally:
+        await client.close()
+
+
 async def _probe_through_cluster(
     store: Store,
     record: ConnectionRecord,
@@ -214,28 +248,18 @@ async def _probe_through_cluster(
     secret: Secret | None,
     registration: Mapping[str, Any],
 ) -> ConnectivityResult:
-    metadata = record.metadata
-    cluster_id = str(metadata.get("clusterId") or record.cluster_id or "")
-    client = await cluster_client(store, cluster_id) if cluster_id else None
-    if client is None:
-        message = (
-            f"no CONNECTED Kubernetes connection reaches cluster {cluster_id or '(unknown)'}, "
-            "whose service proxy this connection goes through: connect the cluster, or "
-            "reach the service DIRECT"
-        )
-        details = {"reason": "no_cluster_connection", "reach": Reach.CLUSTER_PROXY.value}
-        return ConnectivityResult(
-            record.kind, False, ConnectionStatus.REGISTERED, message, details=details
-        )
-    credential_type, data = secret or ("none", {})
-    proxy = ClusterProxy(
-        client,
-        cluster_id,
-        str(metadata.get("namespace")),
-        str(metadata.get("service")),
-        metadata.get("port") or "http",
-    )
-    try:
+    async with cluster_proxy(store, record) as proxy:
+        if proxy is None:
+            cluster_id = str(record.metadata.get("clusterId") or record.cluster_id or "")
+            details = {"reason": "no_cluster_connection", "reach": Reach.CLUSTER_PROXY.value}
+            return ConnectivityResult(
+                record.kind,
+                False,
+                ConnectionStatus.REGISTERED,
+                no_cluster_message(cluster_id),
+                details=details,
+            )
+        credential_type, data = secret or ("none", {})
         return await check_connectivity(
             record.kind,
             url=url or record.url or None,
@@ -244,8 +268,6 @@ async def _probe_through_cluster(
             registration=registration,
             via=proxy,
         )
-    finally:
-        await client.close()
 
 
 async def probe_stored(

@@ -31,6 +31,7 @@ from graphql_server.errors import BadInput, ConnectivityFailed
 from graphql_server.lifecycle import ConnectionStatus, plan_transition
 from graphql_server.services.connections import ConnectionService
 from graphql_server.services.credentials import log_credential
+from graphql_server.services.health import connected_health, operator_move
 from graphql_server.services.metadata import user_metadata
 from graphql_server.services.probing import (
     Secret,
@@ -301,6 +302,9 @@ async def _store(
         "registration": registration,
         "lastTest": test_summary(result),
     }
+    known = target.existing.metadata if target.existing is not None else {}
+    metadata.update(operator_move(known))  # a registration is the operator's choice
+    metadata.update(connected_health(known, result))
     if target.context:
         metadata["context"] = target.context
     if kind != "kubernetes":

@@ -324,6 +324,22 @@ class ConnectionStore:
             record = self._apply(record, values)
         return record
 
+    async def merge_metadata(
+        self, record: ConnectionRecord, merge: Mapping[str, Any]
+    ) -> ConnectionRecord:
+        """Merge keys into the metadata of ``record``'s connection: one statement while
+        the connection is as ``record`` read it, else as :meth:`update` does."""
+        values = self._values(record, Changes(merge_metadata=dict(merge)))
+        if not values:
+            return record
+        values["updated_at"] = datetime.now(UTC)
+        unchanged = self._own().filter(
+            id=record.id, status=record.status.value, updated_at=record.updated_at
+        )
+        if await unchanged.update(**values) == 1:
+            return self._apply(record, values)
+        return await self.update(record.id, Changes(merge_metadata=dict(merge)))
+
     async def transition(
         self,
         connection_id: str,

@@ -68,8 +68,8 @@ def _get(url: str, auth: str | None) -> tuple[int, bytes]:
         return 0, b""
 
 
-def _launch(binary: str, folder: Path, *, basic_auth: bool) -> Prometheus:
-    port = free_port()
+def _launch(binary: str, folder: Path, *, basic_auth: bool, port: int | None = None) -> Prometheus:
+    port = port or free_port()
     scrape_auth = ""
     args = []
     auth_header = None

@@ -16,14 +16,15 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server.api.auth import Access
 from graphql_server.api.connections.definitions import ConnectionComponent, component_of
 from graphql_server.api.connections.event_log import LogEvent
+from graphql_server.api.connections.health import ConnectionHealth, is_reader, shown_message
 from graphql_server.api.context import Info
 from graphql_server.api.enums import ConnectionStatus, Reach
 from graphql_server.api.pages import PageInfo
 from graphql_server.connectivity import ConnectivityResult, get_definition
 from graphql_server.lifecycle import allowed_transitions
+from graphql_server.services.health import HEALTH_KEY, MOVE_KEY, health_of, moved_by_server
 from graphql_server.services.probing import reach_of
 from graphql_server.services.records import (
     ConnectionQuery,
@@ -176,6 +177,7 @@ class Connection:
         "API server service proxy; the default for services discovered in a cluster)."
     )
     last_test_record: strawberry.Private[ConnectivityTest | None]
+    health_record: strawberry.Private[ConnectionHealth]
     allowed_transitions: list[ConnectionStatus]
     created_at: datetime
     updated_at: datetime
@@ -188,14 +190,18 @@ class Connection:
     )
     def last_test(self, info: Info) -> ConnectivityTest | None:
         test = self.last_test_record
-        if test is None or info.context.access is not Access.READ:
+        if test is None or not is_reader(info):
             return test
         return replace(
             test,
-            message="reachable" if test.ok else "unreachable",
+            message=shown_message(info, test.ok, test.message),
             server_version=None,
             details=JSON({}),
         )
+
+    @strawberry.field(description="Its health: the outcome of its latest tests.")
+    def health(self) -> ConnectionHealth:
+        return self.health_record
 
     @strawberry.field(description="The credential assigned to the connection, if any.")
     def credential(self) -> Credential | None:
@@ -223,6 +229,9 @@ def connection_of(
     metadata = dict(record.metadata)
     registration = metadata.pop("registration", {})
     last_test = metadata.pop("lastTest", None)
+    # shown by the health field, where read-only callers see no probe message
+    metadata.pop(HEALTH_KEY, None)
+    metadata.pop(MOVE_KEY, None)
     if record.cluster_id:
         metadata.setdefault("clusterId", record.cluster_id)
     return Connection(
@@ -239,6 +248,9 @@ def connection_of(
         registration=JSON(registration if isinstance(registration, dict) else {}),
         reach=reach_of(record),
         last_test_record=ConnectivityTest.from_metadata(last_test),
+        health_record=ConnectionHealth.of(
+            health_of(record.metadata), moved_by_server(record.metadata)
+        ),
         allowed_transitions=[
             s for s in ConnectionStatus if s in allowed_transitions(record.status)
         ],

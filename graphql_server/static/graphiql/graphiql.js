@@ -371,6 +371,58 @@ subscription LiveCounts {
 subscription Sync {
   syncStatus { clusterId phase resourceCount lastEventAt lastError }
 }
+`},{query:`# Connections found in the clusters (Prometheus, Grafana, ...) and what each kind takes.
+query DiscoveredConnections {
+  connections(filter: { statuses: [DISCOVERED] }, first: 20) {
+    statusSummary { status count }
+    edges { node { id name kind url reach clusterId allowedTransitions } }
+  }
+  connectionDefinitions {
+    kind
+    title
+    credentials { type title schema }
+    registrationSchema
+  }
+}
+`},{query:`# Register a discovered Grafana with a new credential (stored sealed; the demo's is
+# admin / demo-grafana): CONNECTED when its test passes, REGISTERED otherwise.
+mutation RegisterWithCredential($id: ID!) {
+  registerConnection(input: {
+    connectionId: $id
+    credential: { type: "basic", name: "demo grafana", data: { username: "admin", password: "demo-grafana" } }
+  }) {
+    connection { id name status reach lastTest { ok message } credential { name type } }
+  }
+}
+`,variables:`{ "id": "paste a DISCOVERED Grafana's id" }`},{query:`# Test a connection as stored (its credential, its reach); changes no status.
+mutation TestConnection($id: ID!) {
+  testConnection(input: { connectionId: $id }) { ok status message latencyMs serverVersion details }
+}
+`,variables:'{ "id": "paste a connection id" }'},{query:`# Move a connection (allowedTransitions lists where it may go; CONNECTED needs a passing test).
+mutation TransitionConnection($id: ID!, $status: ConnectionStatus!) {
+  transitionConnection(id: $id, status: $status) {
+    id status allowedTransitions
+    health { status consecutiveFailures since movedByServer lastTest { at ok message latencyMs } }
+  }
+}
+`,variables:'{ "id": "paste a connection id", "status": "CONNECTED" }'},{query:`# Give several connections one stored credential at once.
+mutation AssignCredential($credentialId: ID!, $connectionIds: [ID!]!) {
+  assignCredential(credentialId: $credentialId, connectionIds: $connectionIds) {
+    id name status credential { id name }
+  }
+}
+`,variables:'{ "credentialId": "paste a credential id", "connectionIds": ["paste a connection id"] }'},{query:`# The notification centre: the latest entries and how many are unread.
+query EventsAndUnread {
+  unreadEventCount
+  events(first: 20) {
+    totalCount
+    edges { node { at severity category subjectName message count read probableCause suggestedFix } }
+  }
+}
+`},{query:`# New event log entries as they are written (tests, moves, registrations, sync errors).
+subscription LiveEvents {
+  events { at severity actor category subjectName message probableCause suggestedFix }
+}
 `}];var VM=new URL(window.location.pathname,window.location.href),Bte=new URL(VM);Bte.protocol=VM.protocol==="https:"?"wss:":"ws:";var jte={},ixe=CA({url:Bte.href,lazy:!0,keepAlive:15e3,connectionParams:()=>jte}),sxe=pR({url:VM.href,wsClient:ixe});function axe(e,t){return jte=t&&t.headers||{},sxe(e,t)}(0,Vte.createRoot)(document.getElementById("graphiql")).render(Fte.default.createElement(If,{fetcher:axe,defaultTabs:Pte,defaultEditorToolsVisibility:!0,shouldPersistHeaders:!1}));})();
 /*! Bundled license information:
 

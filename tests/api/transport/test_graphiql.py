@@ -53,12 +53,12 @@ def test_example_tabs_are_valid_against_the_schema() -> None:
         document = parse(operation)
         assert validate(schema, document) == [], operation
         kinds.add(document.definitions[0].operation.value)  # type: ignore[attr-defined]
-    assert kinds == {"query", "subscription"}
+    assert kinds == {"query", "mutation", "subscription"}
 
 
 def test_readme_documents_the_example_tabs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for operation in example_operations():
-        match = re.search(r"^(query|subscription) (\w+)", operation, flags=re.M)
+        match = re.search(r"^(query|mutation|subscription) (\w+)", operation, flags=re.M)
         assert match is not None, operation
         assert f"`{match[0]}`" in readme, f"README lacks the example {match[0]!r}"
