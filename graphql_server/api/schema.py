@@ -25,6 +25,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graphql_server.api.access import AccessQuery
 from graphql_server.api.auth import AccessControl
 from graphql_server.api.connections.mutations import ConnectionMutation
 from graphql_server.api.connections.notifications import (
@@ -93,7 +94,9 @@ def build_schema(
         # First, so it leaves last and counts errors as ErrorPresentation shows them.
         extensions.insert(0, operations.extension)
     return InventorySchema(
-        query=merge_types("Query", (Query, RegistryQuery, ConnectionQueries, NotificationQueries)),
+        query=merge_types(
+            "Query", (Query, RegistryQuery, ConnectionQueries, NotificationQueries, AccessQuery)
+        ),
         mutation=merge_types("Mutation", (Mutation, RegistryMutation, ConnectionMutation)),
         subscription=merge_types(
             "Subscription", (Subscription, ConnectionSubscription, NotificationSubscription)
