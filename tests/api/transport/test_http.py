@@ -136,7 +136,9 @@ async def test_the_root_serves_the_console_and_there_is_a_favicon(server: Runnin
             async with session.get(f"{server.url}/static/console/{asset}") as response:
                 assert response.status == 200
                 assert len(await response.read()) > 1000
-        async with session.get(f"{server.url}/graphql", headers={"accept": "text/html"}) as response:
+        async with session.get(
+            f"{server.url}/graphql", headers={"accept": "text/html"}
+        ) as response:
             assert response.status == 200
             assert "graphiql" in (await response.text()).lower()
         async with session.get(f"{server.url}/favicon.ico") as response:

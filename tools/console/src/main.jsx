@@ -120,6 +120,22 @@ function App() {
       .catch(setError);
   }, [access]);
 
+  // The drawer takes the focus when it opens; Escape closes it and gives the focus back.
+  useEffect(() => {
+    if (!drawer) return undefined;
+    const opener = document.activeElement;
+    const close = document.querySelector("#drawer .close");
+    if (close) close.focus();
+    const onKey = (e) => {
+      if (e.key === "Escape" && !document.querySelector("dialog[open]")) setDrawer(false);
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      if (opener && opener.focus) opener.focus();
+    };
+  }, [drawer]);
+
   useEffect(() => {
     const title = PAGES.find(([id]) => id === page)[1];
     document.title = `${title} · graphql-server`;
@@ -187,12 +203,7 @@ function App() {
         )}
       </main>
       {ready && drawer ? (
-        <aside
-          id="drawer"
-          class="drawer"
-          aria-label="Notification centre"
-          onKeyDown={(e) => e.key === "Escape" && setDrawer(false)}
-        >
+        <aside id="drawer" class="drawer" aria-label="Notification centre">
           <button type="button" class="ghost close" aria-label="Close the notification centre" onClick={() => setDrawer(false)}>
             ×
           </button>
