@@ -8,7 +8,7 @@ import { CredentialsPage } from "./credentials.jsx";
 import { EnvironmentsPage } from "./environments.jsx";
 import { InventoryPage } from "./inventory.jsx";
 import { NotificationCentre } from "./notifications.jsx";
-import { ACCESS, DEFINITIONS, UNREAD } from "./queries.js";
+import { ACCESS, DEFINITIONS, START, UNREAD } from "./queries.js";
 import "./style.css";
 import { Access, Dialog, ErrorText, useAction } from "./ui.jsx";
 
@@ -105,8 +105,11 @@ function App() {
       setAsking(true);
       setAccess(null);
     });
-    gql(ACCESS)
-      .then((data) => setAccess(data.access))
+    gql(START)
+      .then((data) => {
+        setDefinitions(data.connectionDefinitions);
+        setAccess(data.access);
+      })
       .catch((e) => {
         if (!(e instanceof ApiError && e.code === "UNAUTHENTICATED")) setError(e);
       });

@@ -23,15 +23,17 @@ subscription ConnectionEvents {
   connectionEvents { type previousStatus connection { ${CONNECTION_FIELDS} } }
 }`;
 
-export const DEFINITIONS = `
-query Definitions {
-  connectionDefinitions {
-    kind title type subType defaultPort
-    component { kind model displayName styles { primaryColor secondaryColor svgColor svgWhite } }
-    credentials { type title schema secretFields }
-    registrationSchema
-  }
-}`;
+const DEFINITION_FIELDS = `
+  kind title type subType defaultPort
+  component { kind model displayName styles { primaryColor secondaryColor svgColor svgWhite } }
+  credentials { type title schema secretFields }
+  registrationSchema
+`;
+
+export const DEFINITIONS = `query Definitions { connectionDefinitions { ${DEFINITION_FIELDS} } }`;
+
+// What the console needs before its first page: the caller's access and the kinds.
+export const START = `query Start { access connectionDefinitions { ${DEFINITION_FIELDS} } }`;
 
 export const TRANSITION = `
 mutation Transition($id: ID!, $status: ConnectionStatus!) {
