@@ -46,6 +46,10 @@ async def test_every_page_loads_from_the_server_alone_without_errors(
     await expect(status(page, PROMETHEUS)).to_have_text("DISCOVERED")
     await expect(row(page, PROMETHEUS).get_by_role("button", name="Register")).to_be_visible()
     await expect(status(page, "demo")).to_have_text("CONNECTED")
+    # Registry icons are images from data: URLs, never markup in the page.
+    icon = row(page, "demo").locator("img")
+    assert (await icon.get_attribute("src") or "").startswith("data:image/svg+xml")
+    await expect(page.get_by_role("table", name="Connections").locator("svg")).to_have_count(0)
     await console.screenshot("connections")
     nav = page.get_by_role("navigation", name="Console")
     for title in PAGES:
@@ -79,8 +83,16 @@ async def test_the_registration_modal_takes_the_prometheus_to_connected(
     console: Watched, demo: Demo
 ) -> None:
     page = await open_console(console, demo)
-    await row(page, PROMETHEUS).get_by_role("button", name="Register").click()
+    register = row(page, PROMETHEUS).get_by_role("button", name="Register")
     dialog = page.get_by_role("dialog", name=f"Register {PROMETHEUS}")
+    # From the keyboard: the dialog opens with the focus inside and Escape closes it.
+    await register.focus()
+    await page.keyboard.press("Enter")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.locator(":focus")).to_have_count(1)
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await register.click()
     await expect(dialog).to_be_visible()
     await expect(dialog.get_by_role("list", name="Fingerprinting evidence")).to_contain_text(
         "prometheus"

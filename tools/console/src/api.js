@@ -10,6 +10,8 @@ const socketUrl = new URL(endpoint);
 socketUrl.protocol = endpoint.protocol === "https:" ? "wss:" : "ws:";
 
 const listeners = { auth: () => {}, live: () => {} };
+// Called after the websocket reconnects: what was missed meanwhile must be fetched again.
+const resyncs = new Set();
 
 export function onAuthNeeded(fn) {
   listeners.auth = fn;
@@ -73,7 +75,10 @@ function socket() {
     retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** retries, 15000))),
     connectionParams: () => (token() ? { Authorization: `Bearer ${token()}` } : {}),
     on: {
-      connected: () => listeners.live(true),
+      connected: (_socket, _payload, wasRetry) => {
+        listeners.live(true);
+        if (wasRetry) for (const resync of resyncs) resync();
+      },
       closed: (event) => {
         listeners.live(false);
         if (event && event.code === 4403) listeners.auth();
@@ -96,10 +101,13 @@ function resetSocket() {
 
 // Runs `onData(data)` for every result of a subscription while the component is
 // mounted (and again with new variables when `key` changes). Resubscribes after
-// an error, and after the token changes.
-export function useSubscription(query, variables, onData, key = "") {
+// an error (a subscriber too slow gets MISSED_EVENTS) and after the token changes;
+// `onResync()` then runs, as after a reconnection, to fetch what was missed.
+export function useSubscription(query, variables, onData, key = "", onResync = null) {
   const handler = useRef(onData);
   handler.current = onData;
+  const resync = useRef(onResync);
+  resync.current = onResync;
   useEffect(() => {
     let dispose = () => {};
     let timer = null;
@@ -113,17 +121,24 @@ export function useSubscription(query, variables, onData, key = "") {
             if (result.data) handler.current(result.data);
           },
           error: () => {
-            if (!stopped) timer = setTimeout(start, 2000);
+            if (stopped) return;
+            timer = setTimeout(() => {
+              start();
+              if (resync.current) resync.current();
+            }, 2000);
           },
           complete: () => {},
         },
       );
     };
+    const onReconnect = () => resync.current && resync.current();
     start();
     sockets.add(start);
+    resyncs.add(onReconnect);
     return () => {
       stopped = true;
       sockets.delete(start);
+      resyncs.delete(onReconnect);
       clearTimeout(timer);
       dispose();
     };

@@ -123,11 +123,16 @@ export function ConnectionsPage({ definitions }) {
       return { ...data, connections: { ...data.connections, edges } };
     });
 
-  useSubscription(CONNECTION_EVENTS, {}, (data) => {
-    const event = data.connectionEvents;
-    patch(event.connection);
-    refetch();
-  });
+  useSubscription(
+    CONNECTION_EVENTS,
+    {},
+    (data) => {
+      patch(data.connectionEvents.connection);
+      refetch();
+    },
+    "",
+    refetch,
+  );
 
   const clusters = useMemo(() => {
     const names = {};

@@ -140,6 +140,7 @@ function Resources({ clusters }) {
       if (type === "ADDED" && !present) setAdded((n) => n + 1);
     },
     key,
+    () => page.reload(),
   );
   const set = (name) => (e) => {
     setFilters({ ...filters, [name]: e.currentTarget.value });

@@ -33,7 +33,7 @@ export function NotificationCentre({ headingLevel = 1 }) {
   const key = JSON.stringify(filters);
   const list = useLoad(() => gql(EVENTS, { filter: filterOf(filters) }), key);
   const refetch = useDebounced(() => list.reload(), 300);
-  useSubscription(NEW_EVENTS, {}, refetch);
+  useSubscription(NEW_EVENTS, {}, refetch, "", refetch);
   const action = useAction();
   const run = (fn) =>
     action.run(async () => {
