@@ -164,6 +164,26 @@ async def test_a_credential_is_created_and_assigned_to_two_connections(
     for name in (PROMETHEUS, "edge-prometheus"):
         assert (await demo.connection(name))["credential"] == {"name": "shared-basic"}
 
+    # Tested against a chosen connection: the edge one does not answer.
+    await line.get_by_role("button", name="Test").click()
+    tester = page.get_by_role("dialog", name="Test shared-basic")
+    await tester.get_by_label("Connection").select_option(label="edge-prometheus (REGISTERED)")
+    await tester.get_by_role("button", name="Test").click()
+    await expect(tester.get_by_role("status")).to_contain_text("Test failed")
+    await tester.get_by_role("button", name="Close").click()
+
+    # Edited: renamed, the secret kept unless typed again.
+    await line.get_by_role("button", name="Edit").click()
+    editor = page.get_by_role("dialog", name="Edit shared-basic")
+    await expect(editor.get_by_label("Password")).to_have_value("")
+    await expect(editor.get_by_label("Username")).to_have_value("scraper")
+    await editor.get_by_label("Name", exact=True).fill("shared-basic")
+    await editor.get_by_label("Username").fill("scraper-2")
+    await editor.get_by_role("button", name="Save").click()
+    await expect(editor).to_be_hidden()
+    await expect(line).to_contain_text("username: scraper-2")
+    await expect(line).to_contain_text("password: ••••••")
+
     # In use: deleting is refused, naming the connections, until forced.
     await line.get_by_role("button", name="Delete").click()
     confirm = page.get_by_role("dialog", name="Delete shared-basic")

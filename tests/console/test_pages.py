@@ -87,3 +87,36 @@ async def test_the_inventory_pages_filters_and_shows_relations(
     await expect(related).to_contain_text("ReplicaSet")
     await console.screenshot("inventory-relations")
     assert console.errors == [], console.errors
+
+
+async def test_notifications_group_repeats_with_their_cause_and_fix(
+    console: Watched, demo: Demo
+) -> None:
+    registered = await demo.post(
+        "mutation ($input: RegisterConnectionInput!) { registerConnection(input: $input) "
+        "{ connection { id } } }",
+        {"input": {"kind": "prometheus", "name": "edge-prometheus", "url": "http://127.0.0.1:9"}},
+    )
+    edge = registered["registerConnection"]["connection"]["id"]
+    test = "mutation ($id: ID!) { testConnection(input: {connectionId: $id}) { ok } }"
+    for _ in range(3):
+        assert (await demo.post(test, {"id": edge}))["testConnection"] == {"ok": False}
+
+    page = await open_console(console, demo)
+    await page.get_by_role("link", name="Notifications", exact=True).click()
+    filters = page.get_by_role("search", name="Filter notifications")
+    await filters.get_by_label("Severity").select_option("WARNING")
+    await filters.get_by_label("Category").select_option("connectivity_test")
+    entries = page.get_by_role("list", name="Notification entries").get_by_role("listitem")
+    repeated = entries.filter(has_text=re.compile(r"repeated [2-9] times"))
+    await expect(repeated).to_have_count(1)
+    await expect(repeated).to_contain_text("Probable cause: Nothing accepts connections")
+    await expect(repeated).to_contain_text("Suggested fix:")
+    await expect(entries.filter(has_text="metrics-store")).to_have_count(0)
+    await console.screenshot("notifications-filtered")
+
+    await repeated.get_by_role("button", name="Mark read").click()
+    await expect(repeated.get_by_role("button", name="Mark read")).to_have_count(0)
+    await repeated.get_by_role("button", name="Delete").click()
+    await expect(entries.filter(has_text=re.compile(r"repeated [2-9] times"))).to_have_count(0)
+    assert console.errors == [], console.errors

@@ -95,7 +95,7 @@ export function NotificationCentre({ headingLevel = 1 }) {
               <span>
                 <Chip value={e.severity} /> <span class="muted">{e.category.replace("_", " ")}</span>{" "}
                 <strong>{e.subjectName}</strong>
-                {e.count > 1 ? <span class="repeat"> ×{e.count}</span> : null}
+                {e.count > 1 ? <span class="repeat"> repeated {e.count} times</span> : null}
               </span>
               <small>
                 <Time value={e.lastAt} />
