@@ -50,12 +50,15 @@ async def test_graphiql_runs_a_query_and_a_subscription_offline(
         await expect(page.locator(".graphiql-query-editor")).to_contain_text("resourceEvents")
         # GraphiQL takes the new tab's operation after an edit cycle: until then the
         # button may run nothing, so run again until the subscription is running.
+        # ("Execute query" turns into "Stop query" while the subscription runs, so a
+        # click on it never stops one that started late.)
         stop = page.get_by_role("button", name="Stop query")
-        for _ in range(20):
+        for _ in range(10):
+            if await stop.is_visible():
+                break
             await run.click()
             try:
-                await expect(stop).to_be_visible(timeout=1_000)
-                break
+                await expect(stop).to_be_visible(timeout=3_000)
             except AssertionError:
                 continue
         await expect(stop).to_be_visible()
