@@ -221,6 +221,13 @@ async def test_a_status_change_made_through_the_api_shows_live(
     assert await page.evaluate("window.notReloaded") is True
     await console.screenshot("live-status-change")
 
+    # The row's own moves come from allowedTransitions.
+    grafana_row = row(page, GRAFANA)
+    await grafana_row.get_by_label(f"New status of {GRAFANA}").select_option("REGISTERED")
+    await grafana_row.get_by_role("button", name="Move").click()
+    await expect(status(page, GRAFANA)).to_have_text("REGISTERED")
+    assert (await demo.connection(GRAFANA))["status"] == "REGISTERED"
+
     # Reading the notifications lowers the count, live as well.
     await page.get_by_role("button", name=re.compile("Notification centre")).click()
     await (

@@ -50,6 +50,7 @@ function RowActions({ connection, onRegister, onChanged }) {
   const canWrite = useCanWrite();
   const action = useAction();
   const [outcome, setOutcome] = useState(null);
+  const [target, setTarget] = useState("");
   if (!canWrite) return <span class="muted">read-only</span>;
   const moves = connection.allowedTransitions;
   return (
@@ -74,28 +75,37 @@ function RowActions({ connection, onRegister, onChanged }) {
         </button>
       ) : null}
       {moves.length ? (
-        <select
-          aria-label={`Move ${connection.name} to`}
-          value=""
-          disabled={action.busy}
-          onChange={(e) => {
-            const status = e.currentTarget.value;
-            e.currentTarget.value = "";
+        <form
+          class="move"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const status = target;
             if (!status) return;
             if (status === "DELETED" && !window.confirm(`Delete ${connection.name}? This is final.`)) return;
             action.run(async () => {
               const data = await gql(TRANSITION, { id: connection.id, status });
+              setTarget("");
               onChanged(data.transitionConnection);
             });
           }}
         >
-          <option value="">Move to…</option>
-          {moves.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
+          <select
+            aria-label={`New status of ${connection.name}`}
+            value={target}
+            disabled={action.busy}
+            onChange={(e) => setTarget(e.currentTarget.value)}
+          >
+            <option value="">Move to…</option>
+            {moves.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <button type="submit" disabled={!target || action.busy}>
+            Move
+          </button>
+        </form>
       ) : null}
       {outcome ? (
         <small role="status" class={outcome.ok ? "test-ok block" : "test-failed block"}>

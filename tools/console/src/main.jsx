@@ -29,7 +29,7 @@ function TokenDialog({ onDone, refused }) {
   const [value, setValue] = useState("");
   const action = useAction();
   return (
-    <Dialog title="Access token" onClose={() => {}}>
+    <Dialog title="Access token" onClose={null}>
       <form
         onSubmit={(e) => {
           e.preventDefault();

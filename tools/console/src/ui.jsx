@@ -15,7 +15,8 @@ export function useId(prefix) {
   return ref.current;
 }
 
-// A modal <dialog>: focus moves into it, Escape closes it, the page behind is inert.
+// A modal <dialog>: focus moves into it, Escape closes it (unless it has no
+// `onClose`: it must be answered), the page behind is inert.
 export function Dialog({ title, onClose, children, wide }) {
   const ref = useRef(null);
   const titleId = useId("dialog-title");
@@ -31,14 +32,16 @@ export function Dialog({ title, onClose, children, wide }) {
       aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
-        onClose();
+        if (onClose) onClose();
       }}
     >
       <header class="dialog-head">
         <h2 id={titleId}>{title}</h2>
-        <button type="button" class="ghost" aria-label="Close" onClick={onClose}>
-          ×
-        </button>
+        {onClose ? (
+          <button type="button" class="ghost" aria-label="Close" onClick={onClose}>
+            ×
+          </button>
+        ) : null}
       </header>
       <div class="dialog-body">{children}</div>
     </dialog>
