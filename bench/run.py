@@ -145,6 +145,26 @@ KNOWN: dict[str, Bench] = {
             ),
         ),
         Bench("registry_bench.py", quick=("--rows", "10000", "--requests", "60")),
+        Bench(
+            "console_bench.py",
+            quick=("--runs", "3"),
+            patterns=(
+                Pattern(
+                    "console script + stylesheet, gzip (KB)",
+                    r"script \+ stylesheet gzip: ([\d.]+) KB",
+                    "<= 40",
+                ),
+                Pattern(
+                    "console time to interactive p50 (ms)",
+                    r"console time to interactive: median ([\d.]+) ms",
+                ),
+                Pattern(
+                    "console / GraphiQL time to interactive",
+                    r"ratio console / GraphiQL: ([\d.]+)",
+                    "<= 0.5",
+                ),
+            ),
+        ),
         # SQLite in one process and PostgreSQL behind NATS: each figure names its own.
         Bench("nats_bench.py", quick=("--quick",), database="sqlite+pg"),
         Bench(

@@ -1,5 +1,5 @@
-"""The ASGI application: GraphQL over HTTP and websockets, GraphiQL (also what ``/``
-leads to), the favicon, health, readiness and Prometheus metrics
+"""The ASGI application: GraphQL over HTTP and websockets, the web console at ``/``,
+GraphiQL, the favicon, health, readiness and Prometheus metrics
 (``graphql_server.metrics``, fed what the components yield).
 
 The lifespan owns everything long-lived: the database, the broker, the shared
@@ -8,7 +8,9 @@ following the stored CRDs, the event log's retention, the connections' health lo
 and stops them in reverse order. HTTP requests are authenticated here
 (``Authorization: Bearer``); websockets in their ``connection_init``
 (``api.transport.websockets``).
-GraphiQL is served from the package's own static files, with no network access.
+The console and GraphiQL are served from the package's own static files, with no
+network access; the console's page forbids (by its Content-Security-Policy) loading
+anything from another origin.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -91,6 +93,24 @@ def _graphiql_page() -> str:
     return (resources.files("graphql_server") / "static" / "graphiql" / "index.html").read_text(
         encoding="utf-8"
     )
+
+
+def _console_page() -> bytes:
+    return (resources.files("graphql_server") / "static" / "console" / "index.html").read_bytes()
+
+
+# The console loads its script, stylesheet and icons from this server and talks to its
+# GraphQL endpoint (HTTP and websocket); registry icons are data: images.
+CONSOLE_HEADERS = {
+    "content-security-policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "cache-control": "no-cache",
+}
 
 
 def _error_response(status: int, message: str, code: str, **headers: str) -> Response:
@@ -301,8 +321,10 @@ def create_app(
             favicon, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"}
         )
 
+    console = _console_page()
+
     async def home(request: Request) -> Response:
-        return RedirectResponse("/graphql", status_code=302)  # GraphiQL, until a console
+        return HTMLResponse(console, headers=CONSOLE_HEADERS)
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__})

@@ -25,6 +25,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from graphql_server.api.access import AccessQuery
 from graphql_server.api.auth import AccessControl
 from graphql_server.api.connections.metrics import MetricsQueries, MetricsSubscription
 from graphql_server.api.connections.mutations import ConnectionMutation
@@ -96,7 +97,14 @@ def build_schema(
     return InventorySchema(
         query=merge_types(
             "Query",
-            (Query, RegistryQuery, ConnectionQueries, NotificationQueries, MetricsQueries),
+            (
+                Query,
+                RegistryQuery,
+                ConnectionQueries,
+                NotificationQueries,
+                MetricsQueries,
+                AccessQuery,
+            ),
         ),
         mutation=merge_types("Mutation", (Mutation, RegistryMutation, ConnectionMutation)),
         subscription=merge_types(

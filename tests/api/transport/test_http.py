@@ -119,16 +119,28 @@ async def test_health_and_readiness(server: RunningServer) -> None:
             }
 
 
-async def test_the_root_leads_to_graphiql_and_there_is_a_favicon(server: RunningServer) -> None:
+async def test_the_root_serves_the_console_and_there_is_a_favicon(server: RunningServer) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{server.url}/", allow_redirects=False) as response:
-            assert response.status == 302
-            assert response.headers["location"] == "/graphql"
-        async with session.get(f"{server.url}/", headers={"accept": "text/html"}) as response:
             assert response.status == 200
+            assert response.headers["content-type"].startswith("text/html")
+            policy = response.headers["content-security-policy"]
+            assert "default-src 'none'" in policy
+            assert "connect-src 'self'" in policy
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["x-frame-options"] == "DENY"
             page = await response.text()
-            assert "graphiql" in page.lower()
+            assert 'src="static/console/console.js"' in page
             assert 'rel="icon" href="favicon.ico"' in page
+        for asset in ("console.js", "console.css"):
+            async with session.get(f"{server.url}/static/console/{asset}") as response:
+                assert response.status == 200
+                assert len(await response.read()) > 1000
+        async with session.get(
+            f"{server.url}/graphql", headers={"accept": "text/html"}
+        ) as response:
+            assert response.status == 200
+            assert "graphiql" in (await response.text()).lower()
         async with session.get(f"{server.url}/favicon.ico") as response:
             assert response.status == 200
             assert response.headers["content-type"].startswith("image/svg+xml")
