@@ -51,3 +51,60 @@ async def test_read_only_callers_see_reachability_only(tmp_path: Path) -> None:
         "message": "unreachable",
         "serverVersion": None,
     }
+
+
+EVENTS = """
+query ($id: ID!) {
+  events(filter: {subjectIds: [$id]}) {
+    edges { node { category message details probableCause suggestedFix } }
+  }
+  connection(id: $id) { events { category message probableCause } }
+}
+"""
+
+
+async def test_read_only_callers_see_test_entries_of_the_event_log_as_outcomes(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(
+        database_url=f"sqlite://{tmp_path / 'db.sqlite3'}",
+        data_dir=tmp_path,
+        port=free_port(),
+        auth_token=FULL,
+        read_token=READ,
+    )
+    closed = f"http://127.0.0.1:{free_port()}"
+    async with serving(settings, broker=InProcessBroker()) as server:
+        status, body = await post(
+            server.graphql,
+            REGISTER,
+            {"input": {"kind": "prometheus", "name": "closed", "url": closed}},
+            headers=bearer(FULL),
+        )
+        assert status == 200, body
+        connection_id = body["data"]["registerConnection"]["connection"]["id"]
+        variables = {"id": connection_id}
+        full = (await post(server.graphql, EVENTS, variables, headers=bearer(FULL)))[1]["data"]
+        read = (await post(server.graphql, EVENTS, variables, headers=bearer(READ)))[1]["data"]
+
+    def tests(page: dict) -> list[dict]:
+        return [
+            e["node"]
+            for e in page["events"]["edges"]
+            if e["node"]["category"] == "connectivity_test"
+        ]
+
+    assert tests(full), full
+    assert any("cannot connect" in e["message"] for e in tests(full)), full
+    assert any(e["probableCause"] for e in tests(full)), full
+    assert tests(read)
+    for entry in tests(read):
+        assert entry["message"].endswith(": unreachable"), entry
+        assert closed not in entry["message"]
+        assert entry["details"] == {"ok": False}
+        assert entry["probableCause"] is None
+        assert entry["suggestedFix"] is None
+    for entry in read["connection"]["events"]:
+        if entry["category"] == "connectivity_test":
+            assert "cannot connect" not in entry["message"], entry
+            assert entry["probableCause"] is None

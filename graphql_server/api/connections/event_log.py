@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from enum import Enum
 
@@ -10,6 +11,8 @@ from strawberry.scalars import JSON
 
 from graphql_server.api.pages import PageInfo
 from graphql_server.events import LogEntry
+from graphql_server.lifecycle import ConnectionStatus
+from graphql_server.services.health_checking import ACTOR as HEALTH_ACTOR
 
 
 @strawberry.enum(description="How much an event log entry matters, from SUCCESS to CRITICAL.")
@@ -46,7 +49,12 @@ class LogEvent:
     )
 
     @classmethod
-    def of(cls, entry: LogEntry) -> LogEvent:
+    def of(cls, entry: LogEntry, reader: bool = False) -> LogEvent:
+        """The entry as the caller may see it: read-only callers get a connectivity
+        finding as its outcome only (reachable or not), never the probe's message,
+        cause or fix, which would map what the server can reach."""
+        if reader and _is_finding(entry):
+            entry = _outcome_only(entry)
         return cls(
             id=strawberry.ID(str(entry.id)),
             at=entry.at,
@@ -79,3 +87,28 @@ class LogEventPage:
     edges: list[LogEventEdge]
     page_info: PageInfo
     total_count: int
+
+
+def _is_finding(entry: LogEntry) -> bool:
+    """An entry made of what a connectivity test found."""
+    if entry.category == "connectivity_test":
+        return True
+    return entry.category == "status_change" and entry.actor == HEALTH_ACTOR
+
+
+def _outcome_only(entry: LogEntry) -> LogEntry:
+    details = dict(entry.details)
+    if entry.category == "connectivity_test":
+        ok = bool(details.get("ok"))
+        outcome = "reachable" if ok else "unreachable"
+        message = f"connectivity test of {entry.subject_name!r}: {outcome}"
+        kept: dict[str, object] = {"ok": ok}
+    else:
+        reached = details.get("to") == ConnectionStatus.CONNECTED.value
+        outcome = "reachable" if reached else "unreachable"
+        message = (
+            f"connection {entry.subject_name!r} moved from {details.get('from')} "
+            f"to {details.get('to')}: {outcome}"
+        )
+        kept = {k: details[k] for k in ("from", "to") if k in details}
+    return replace(entry, message=message, details=kept, probable_cause="", suggested_fix="")

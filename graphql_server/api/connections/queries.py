@@ -6,6 +6,7 @@ import strawberry
 
 from graphql_server.api.connections.definitions import ConnectionDefinition
 from graphql_server.api.connections.event_log import LogEvent, LogEventEdge, LogEventPage
+from graphql_server.api.connections.health import is_reader
 from graphql_server.api.connections.inputs import (
     ConnectionFilter,
     EventFilter,
@@ -102,7 +103,7 @@ class ConnectionQueries:
         entries, cursors, has_next = await store.events.page(query, first, after)
         return LogEventPage(
             edges=[
-                LogEventEdge(cursor=cursor, node=LogEvent.of(entry))
+                LogEventEdge(cursor=cursor, node=LogEvent.of(entry, is_reader(info)))
                 for entry, cursor in zip(entries, cursors, strict=True)
             ],
             page_info=PageInfo(has_next_page=has_next, end_cursor=cursors[-1] if cursors else None),

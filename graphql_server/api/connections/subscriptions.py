@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from graphql_server.api.connections.event_log import LogEvent
+from graphql_server.api.connections.health import is_reader
 from graphql_server.api.connections.inputs import (
     ConnectionFilter,
     EventFilter,
@@ -81,4 +82,4 @@ class ConnectionSubscription:
                 if isinstance(message, Missed):
                     raise _missed(message)
                 if isinstance(message, LogEntry) and query.matches(message):
-                    yield LogEvent.of(message)
+                    yield LogEvent.of(message, is_reader(info))

@@ -218,7 +218,7 @@ class Connection:
     @strawberry.field(description="The latest event log entries about the connection.")
     async def events(self, info: Info, first: int = 20) -> list[LogEvent]:
         entries = await info.context.store.events.for_subject(str(self.id), max(0, min(first, 200)))
-        return [LogEvent.of(e) for e in entries]
+        return [LogEvent.of(e, is_reader(info)) for e in entries]
 
 
 def connection_of(
