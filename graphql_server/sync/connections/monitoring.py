@@ -111,6 +111,10 @@ class MonitoringDiscovery:
                     if not (self._full or self._pending):  # else noted meanwhile: go again
                         self._wakeup.clear()
 
+    def passed(self, cluster_id: str) -> bool:
+        """Whether the cluster's full pass since it was last SYNCED is done."""
+        return bool(self._passed.get(cluster_id))
+
     def pending(self) -> bool:
         """Whether changes wait to be evaluated, or are being evaluated."""
         return self._wakeup.is_set()

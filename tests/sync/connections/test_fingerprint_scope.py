@@ -37,6 +37,9 @@ async def test_one_service_change_evaluates_only_that_service(
         discovery = synced.service.connections.monitoring
 
         async def both_found() -> dict[str, Any]:
+            # After SYNCED and its pass: the rounds counted below are the change's only.
+            if not discovery.passed(cluster_id) or discovery.pending():
+                return {}
             found = await monitoring_connections(store)
             return found if len(found) == 2 else {}
 
@@ -84,6 +87,9 @@ async def test_a_deleted_service_alone_goes_not_found(database_url: str, tmp_pat
         discovery = synced.service.connections.monitoring
 
         async def both_found() -> dict[str, Any]:
+            # After SYNCED and its pass: the rounds counted below are the change's only.
+            if not discovery.passed(cluster_id) or discovery.pending():
+                return {}
             found = await monitoring_connections(store)
             return found if len(found) == 2 else {}
 
