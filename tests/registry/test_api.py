@@ -332,7 +332,8 @@ async def test_every_connection_kind_shows_its_builtin_model_styles(
     for kind, component in found.items():
         styles = component["styles"]
         assert styles is not None, kind
-        assert styles["svgColor"].startswith("<svg ") and styles["svgWhite"].startswith("<svg ")
+        assert styles["svgColor"].startswith("<svg ")
+        assert styles["svgWhite"].startswith("<svg ")
         assert styles["primaryColor"].upper() in styles["svgColor"].upper()
     assert found["prometheus"]["model"] == "prometheus"
     assert found["grafana"]["model"] == "grafana"

@@ -182,7 +182,8 @@ def test_every_connection_kind_is_drawn_by_its_builtin_model(registry: Registry)
             assert sanitise(markup).markup == markup
             root = _parse_svg(markup)
             title = root.find("{http://www.w3.org/2000/svg}title")
-            assert title is not None and title.text == model.display_name
+            assert title is not None
+            assert title.text == model.display_name
             # Drawn in the package's icon files, not the fallback badge drawn at load.
             assert markup in drawn, f"{definition.kind} has no icon file"
     assert len(set(primaries.values())) == len(primaries), primaries
