@@ -14,7 +14,7 @@ from playwright.async_api import expect
 
 from tests.browser import Watched
 from tests.console.conftest import Demo, start_demo
-from tests.console.test_console import PROMETHEUS, open_console, row, status
+from tests.console.test_console import PROMETHEUS, TRANSITION, open_console, row, status
 
 REGISTER = (
     "mutation ($input: RegisterConnectionInput!) { registerConnection(input: $input) "
@@ -111,4 +111,26 @@ async def test_health_shows_live_and_the_metrics_panel_reads_the_prometheus(
     await console.screenshot("connection-metrics")
     await button.click()
     await expect(panel).to_have_count(0)
+    assert console.errors == [], console.errors
+
+
+async def test_without_a_reachable_prometheus_any_metric_name_may_be_typed(
+    console: Watched, demo: Demo
+) -> None:
+    page = await open_console(console, demo)
+    await row(page, PROMETHEUS).get_by_role("button", name="Register").click()
+    dialog = page.get_by_role("dialog", name=f"Register {PROMETHEUS}")
+    options = dialog.locator("datalist option")
+    await expect(options).to_have_count(5)
+    # The Prometheus is reached through its cluster's API server: not once the
+    # cluster's connection is out of CONNECTED.
+    cluster = await demo.connection("demo")
+    await demo.post(TRANSITION, {"id": cluster["id"], "s": "MAINTENANCE"})
+    field = dialog.get_by_role("combobox", name="Metrics to listen to")
+    await field.fill("up")
+    reason = dialog.get_by_role("status").filter(has_text="No metric names to suggest")
+    await expect(reason).to_contain_text("type any name")
+    await expect(options).to_have_count(0)
+    await dialog.get_by_role("button", name="Add to Metrics to listen to").click()
+    await expect(dialog.get_by_role("list", name="Metrics to listen to")).to_contain_text("up")
     assert console.errors == [], console.errors
