@@ -317,3 +317,23 @@ async def test_meshery_files_one_request_at_a_time(server: RunningServer) -> Non
         ("REMOVED", "CertificateRequest"),
     ]
     assert result["updated"] == [{"name": "cert-manager", "componentCount": 0}]
+
+
+async def test_every_connection_kind_shows_its_builtin_model_styles(
+    server: RunningServer,
+) -> None:
+    result = await data(
+        server.graphql,
+        "{ connectionDefinitions { kind component { model styles { primaryColor svgColor "
+        "svgWhite } } } }",
+    )
+    found = {d["kind"]: d["component"] for d in result["connectionDefinitions"]}
+    assert set(found) == {"kubernetes", "prometheus", "grafana"}
+    for kind, component in found.items():
+        styles = component["styles"]
+        assert styles is not None, kind
+        assert styles["svgColor"].startswith("<svg ")
+        assert styles["svgWhite"].startswith("<svg ")
+        assert styles["primaryColor"].upper() in styles["svgColor"].upper()
+    assert found["prometheus"]["model"] == "prometheus"
+    assert found["grafana"]["model"] == "grafana"

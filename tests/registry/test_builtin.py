@@ -1,4 +1,5 @@
-"""The built-in data: the whole standard catalogue resolves, icons are sound SVG."""
+"""The built-in data: the whole standard catalogue resolves, every kind of connection
+is drawn by a built-in model, icons are sound SVG."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from graphql_server.connectivity import DEFINITIONS
 from graphql_server.registry import Registry, Source, builtin_models
 from graphql_server.registry.svg import sanitise
 
@@ -140,6 +142,8 @@ def test_builtin_models_have_categories_and_distinct_component_colours() -> None
         "cert-manager": "Security & Compliance",
         "istio": "Cloud Native Network",
         "argo-cd": "App Definition and Development",
+        "prometheus": "Observability and Analysis",
+        "grafana": "Observability and Analysis",
     }
     for model in builtin_models():
         kinds = {c.kind: c.styles.primary_color for c in model.components}
@@ -162,6 +166,27 @@ def test_every_builtin_model_and_component_has_both_icon_variants() -> None:
             fills = {el.get("fill") for el in white.iter() if el.get("fill")}
             assert fills <= {"none", "#FFFFFF"}, "the white variant must only use white"
             assert colour.find("{http://www.w3.org/2000/svg}title") is not None
+
+
+def test_every_connection_kind_is_drawn_by_its_builtin_model(registry: Registry) -> None:
+    icons = resources.files("graphql_server.registry").joinpath("data", "icons")
+    drawn = {e.read_text(encoding="utf-8") for e in icons.iterdir()}
+    primaries: dict[str, str] = {}
+    for definition in DEFINITIONS.values():
+        model = registry.model(definition.model)
+        assert model is not None, f"no model {definition.model!r} for {definition.kind}"
+        assert model.source is Source.BUILTIN
+        styles = model.styles
+        primaries[definition.kind] = styles.primary_color.upper()
+        for markup in (styles.svg_color, styles.svg_white):
+            assert sanitise(markup).markup == markup
+            root = _parse_svg(markup)
+            title = root.find("{http://www.w3.org/2000/svg}title")
+            assert title is not None
+            assert title.text == model.display_name
+            # Drawn in the package's icon files, not the fallback badge drawn at load.
+            assert markup in drawn, f"{definition.kind} has no icon file"
+    assert len(set(primaries.values())) == len(primaries), primaries
 
 
 def test_icon_files_are_well_formed_and_all_referenced() -> None:

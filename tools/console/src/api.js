@@ -103,11 +103,14 @@ function resetSocket() {
 // mounted (and again with new variables when `key` changes). Resubscribes after
 // an error (a subscriber too slow gets MISSED_EVENTS) and after the token changes;
 // `onResync()` then runs, as after a reconnection, to fetch what was missed.
-export function useSubscription(query, variables, onData, key = "", onResync = null) {
+// `onError(error)` hears a result the server refused (e.g. the first read failed).
+export function useSubscription(query, variables, onData, key = "", onResync = null, onError = null) {
   const handler = useRef(onData);
   handler.current = onData;
   const resync = useRef(onResync);
   resync.current = onResync;
+  const failed = useRef(onError);
+  failed.current = onError;
   useEffect(() => {
     let dispose = () => {};
     let timer = null;
@@ -119,9 +122,11 @@ export function useSubscription(query, variables, onData, key = "", onResync = n
         {
           next: (result) => {
             if (result.data) handler.current(result.data);
+            else if (result.errors && failed.current) failed.current(new ApiError(result.errors));
           },
-          error: () => {
+          error: (error) => {
             if (stopped) return;
+            if (Array.isArray(error) && failed.current) failed.current(new ApiError(error));
             timer = setTimeout(() => {
               start();
               if (resync.current) resync.current();

@@ -1,9 +1,11 @@
 // The connections page: every connection of this server, filterable, live through
-// connectionEvents, with the lifecycle's moves and "Register" for discovered ones.
+// connectionEvents, with the lifecycle's moves, "Register" for discovered ones, the
+// health of connected ones and the metrics a connected Prometheus listens to.
+import { Fragment } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { gql, useSubscription } from "./api.js";
 import { Icon } from "./icons.jsx";
-import { CONNECTION_EVENTS, CONNECTIONS, TEST, TRANSITION } from "./queries.js";
+import { CONNECTION_EVENTS, CONNECTIONS, METRICS, TEST, TRANSITION } from "./queries.js";
 import { RegisterDialog } from "./register.jsx";
 import {
   Chip,
@@ -14,6 +16,7 @@ import {
   useCanWrite,
   useDebounced,
   useLoad,
+  when,
 } from "./ui.jsx";
 
 export const STATUSES = [
@@ -46,15 +49,129 @@ function LastTest({ test }) {
   );
 }
 
-function RowActions({ connection, onRegister, onChanged }) {
+// The health of a connected connection (or of one the server moved out for failing
+// its tests): its status, with the failures in a row and the latest test in its name.
+function Health({ connection }) {
+  const health = connection.health;
+  if (!health || (connection.status !== "CONNECTED" && !health.movedByServer)) {
+    return <span class="muted">—</span>;
+  }
+  const test = health.lastTest;
+  const failures = `${health.consecutiveFailures} failed in a row`;
+  const last = test ? `last test ${test.ok ? "passed" : "failed"} ${when(test.at)}` : "not tested yet";
+  const detail = test && test.message ? ` (${test.message})` : "";
+  const name = `Health ${health.status}: ${failures}, ${last}${detail}`;
+  return (
+    <span role="img" aria-label={name} title={name}>
+      <Chip value={health.status} />
+      {health.consecutiveFailures ? <small class="muted">×{health.consecutiveFailures}</small> : null}
+    </span>
+  );
+}
+
+function sampleValue(sample) {
+  if (sample.value == null) return "NaN";
+  return Number.isInteger(sample.value) ? String(sample.value) : String(Number(sample.value.toPrecision(6)));
+}
+
+function labelsOf(sample) {
+  const entries = Object.entries(sample.labels || {});
+  if (!entries.length) return <span class="muted">no labels</span>;
+  return entries.map(([k, v]) => <span key={k} class="kv">{`${k}=${v}`}</span>);
+}
+
+function MetricRows({ metric }) {
+  if (metric.error || !metric.samples.length) {
+    return (
+      <tr>
+        <th scope="row">{metric.name}</th>
+        <td colSpan={2} class={metric.error ? "error" : "muted"}>
+          {metric.error || "no series"}
+        </td>
+      </tr>
+    );
+  }
+  return metric.samples.map((sample, i) => (
+    <tr key={i}>
+      <th scope="row">{metric.name}</th>
+      <td>{labelsOf(sample)}</td>
+      <td class="value">{sampleValue(sample)}</td>
+    </tr>
+  ));
+}
+
+// The metrics a connected Prometheus listens to, read again every few seconds while open.
+function MetricsPanel({ connection }) {
+  const [reading, setReading] = useState(null);
+  const [error, setError] = useState(null);
+  useSubscription(
+    METRICS,
+    { id: connection.id },
+    (data) => {
+      setReading(data.connectionMetrics);
+      setError(null);
+    },
+    connection.id,
+    null,
+    setError,
+  );
+  const metrics = (reading && reading.metrics) || [];
+  const failure = error || (reading && reading.error ? new Error(reading.error) : null);
+  return (
+    <div class="metrics" role="region" aria-label={`Metrics of ${connection.name}`}>
+      <ErrorText error={failure} />
+      {!reading && !error ? <p aria-busy="true">Reading metrics…</p> : null}
+      {reading && !reading.error && !metrics.length ? (
+        <p class="muted">It listens to no metric: choose some when registering it.</p>
+      ) : null}
+      {metrics.length ? (
+        <table aria-label={`Metric values of ${connection.name}`}>
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <th scope="col">Series</th>
+              <th scope="col">Value</th>
+            </tr>
+          </thead>
+          <tbody>
+            {metrics.map((m) => (
+              <MetricRows key={m.name} metric={m} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {reading ? (
+        <small class="muted">
+          Read <Time value={reading.at} />
+          {metrics.some((m) => m.truncated) ? " · more series exist than are shown" : ""}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+function RowActions({ connection, onRegister, onChanged, metricsOpen, onMetrics }) {
   const canWrite = useCanWrite();
   const action = useAction();
   const [outcome, setOutcome] = useState(null);
   const [target, setTarget] = useState("");
-  if (!canWrite) return <span class="muted">read-only</span>;
+  const metrics = onMetrics ? (
+    <button type="button" aria-expanded={metricsOpen ? "true" : "false"} onClick={onMetrics}>
+      Metrics
+    </button>
+  ) : null;
+  if (!canWrite) {
+    return (
+      <div class="actions">
+        {metrics}
+        <span class="muted">read-only</span>
+      </div>
+    );
+  }
   const moves = connection.allowedTransitions;
   return (
     <div class="actions">
+      {metrics}
       {connection.status === "DISCOVERED" ? (
         <button type="button" class="primary" onClick={() => onRegister(connection)}>
           Register
@@ -120,6 +237,7 @@ function RowActions({ connection, onRegister, onChanged }) {
 export function ConnectionsPage({ definitions }) {
   const [filters, setFilters] = useState({ kind: "", status: "", environment: "", search: "" });
   const [registering, setRegistering] = useState(null);
+  const [metricsOf, setMetricsOf] = useState(null);
   const key = JSON.stringify(filters);
   const list = useLoad(() => gql(CONNECTIONS, { filter: filterOf(filters) }), key);
   const refetch = useDebounced(() => list.reload(), 300);
@@ -214,6 +332,7 @@ export function ConnectionsPage({ definitions }) {
               <th scope="col">Name</th>
               <th scope="col">Kind</th>
               <th scope="col">Status</th>
+              <th scope="col">Health</th>
               <th scope="col">URL</th>
               <th scope="col">Environments</th>
               <th scope="col">Cluster</th>
@@ -222,30 +341,52 @@ export function ConnectionsPage({ definitions }) {
             </tr>
           </thead>
           <tbody>
-            {rows.map((c) => (
-              <tr key={c.id} data-status={c.status}>
-                <th scope="row" class="name">
-                  <Icon styles={c.component.styles} label={c.component.displayName} />
-                  {c.name}
-                </th>
-                <td>{c.component.displayName}</td>
-                <td>
-                  <Chip value={c.status} />
-                </td>
-                <td class="url">
-                  {c.url}
-                  {c.reach === "CLUSTER_PROXY" ? <small class="block muted">via cluster proxy</small> : null}
-                </td>
-                <td>{c.environments.map((e) => e.name).join(", ") || <span class="muted">none</span>}</td>
-                <td>{c.clusterId ? clusters[c.clusterId] || c.clusterId.slice(0, 8) : ""}</td>
-                <td>
-                  <LastTest test={c.lastTest} />
-                </td>
-                <td>
-                  <RowActions connection={c} onRegister={setRegistering} onChanged={patch} />
-                </td>
-              </tr>
-            ))}
+            {rows.map((c) => {
+              const readable = c.kind === "prometheus" && c.status === "CONNECTED";
+              const open = readable && metricsOf === c.id;
+              return (
+                <Fragment key={c.id}>
+                  <tr data-status={c.status}>
+                    <th scope="row" class="name">
+                      <Icon styles={c.component.styles} label={c.component.displayName} />
+                      {c.name}
+                    </th>
+                    <td>{c.component.displayName}</td>
+                    <td>
+                      <Chip value={c.status} />
+                    </td>
+                    <td>
+                      <Health connection={c} />
+                    </td>
+                    <td class="url">
+                      {c.url}
+                      {c.reach === "CLUSTER_PROXY" ? <small class="block muted">via cluster proxy</small> : null}
+                    </td>
+                    <td>{c.environments.map((e) => e.name).join(", ") || <span class="muted">none</span>}</td>
+                    <td>{c.clusterId ? clusters[c.clusterId] || c.clusterId.slice(0, 8) : ""}</td>
+                    <td>
+                      <LastTest test={c.lastTest} />
+                    </td>
+                    <td>
+                      <RowActions
+                        connection={c}
+                        onRegister={setRegistering}
+                        onChanged={patch}
+                        metricsOpen={open}
+                        onMetrics={readable ? () => setMetricsOf(open ? null : c.id) : null}
+                      />
+                    </td>
+                  </tr>
+                  {open ? (
+                    <tr class="detail">
+                      <td colSpan={9}>
+                        <MetricsPanel connection={c} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              );
+            })}
           </tbody>
         </table>
       ) : null}

@@ -2,6 +2,7 @@
 export const CONNECTION_FIELDS = `
   id name kind url status allowedTransitions clusterId reach metadata registration updatedAt
   lastTest { ok status message latencyMs testedAt }
+  health { status consecutiveFailures since movedByServer lastTest { at ok latencyMs message } }
   credential { id name type }
   environments { id name }
   component { kind model displayName styles { primaryColor secondaryColor svgColor svgWhite } }
@@ -181,3 +182,13 @@ export const MODEL = `
 query Model($names: [String!]) { models(filter: { names: $names }) { name displayName category } }`;
 
 export const ACCESS = `query Access { access }`;
+
+export const METRIC_NAMES = `
+query MetricNames($id: ID!, $prefix: String!) {
+  prometheusMetricNames(connectionId: $id, prefix: $prefix, first: 50)
+}`;
+
+const METRICS_FIELDS = `connectionId at error metrics { name truncated error samples { labels value timestamp } }`;
+
+export const METRICS = `
+subscription Metrics($id: ID!) { connectionMetrics(connectionId: $id, intervalSeconds: 5) { ${METRICS_FIELDS} } }`;

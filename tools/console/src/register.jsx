@@ -1,29 +1,41 @@
 // The registration modal: the connection and its component, environments, a
 // credential (existing or new, from the definition's JSON Schema), the kind's
 // registration fields, then "Test" and "Register".
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { gql } from "./api.js";
 import { Icon, Swatches } from "./icons.jsx";
-import { CREATE_ENVIRONMENT, CREDENTIALS_OF, MODEL, REGISTER, TEST } from "./queries.js";
+import { CREATE_ENVIRONMENT, CREDENTIALS_OF, METRIC_NAMES, MODEL, REGISTER, TEST } from "./queries.js";
 import { SchemaForm, cleaned, initialValues, missingRequired } from "./schemaform.jsx";
 import { Chip, Dialog, ErrorText, Time, useAction, useLoad } from "./ui.jsx";
 
-// Metric names offered for a Prometheus (any metric name may be typed).
-const SUGGESTIONS = {
-  prometheus: {
-    metrics: [
-      "up",
-      "container_cpu_usage_seconds_total",
-      "container_memory_working_set_bytes",
-      "kube_pod_status_phase",
-      "kube_deployment_status_replicas_available",
-      "node_cpu_seconds_total",
-      "node_memory_MemAvailable_bytes",
-      "http_requests_total",
-      "process_cpu_seconds_total",
-    ],
-  },
-};
+// Metric names a Prometheus holds, starting with what is typed, as suggestions for
+// its metrics to listen to. Until the Prometheus can be read, the reason is shown
+// and any name may still be typed.
+function useMetricNames(connection) {
+  const enabled = connection.kind === "prometheus";
+  const [prefix, setPrefix] = useState("");
+  const [state, setState] = useState({ names: [], error: null });
+  useEffect(() => {
+    if (!enabled) return undefined;
+    let current = true;
+    const timer = setTimeout(
+      async () => {
+        try {
+          const data = await gql(METRIC_NAMES, { id: connection.id, prefix: prefix.trim() });
+          if (current) setState({ names: data.prometheusMetricNames, error: null });
+        } catch (error) {
+          if (current) setState({ names: [], error });
+        }
+      },
+      prefix ? 250 : 0,
+    );
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [enabled, connection.id, prefix]);
+  return { ...state, enabled, setPrefix };
+}
 
 function Outcome({ test }) {
   if (!test) return null;
@@ -140,6 +152,7 @@ export function RegisterDialog({ connection, definition, onClose }) {
   const [result, setResult] = useState(null);
   const action = useAction();
   const [createdEnvironments, setCreatedEnvironments] = useState([]);
+  const metricNames = useMetricNames(connection);
 
   const environments = [...((loaded.data && loaded.data.environments) || []), ...createdEnvironments];
   const usable = ((loaded.data && loaded.data.credentials) || []).filter((c) => accepted.includes(c.type));
@@ -308,8 +321,14 @@ export function RegisterDialog({ connection, definition, onClose }) {
             schema={registrationSchema}
             values={registration}
             onChange={setRegistration}
-            suggestions={SUGGESTIONS[connection.kind]}
+            suggestions={{ metrics: metricNames.names }}
+            onDraft={{ metrics: metricNames.setPrefix }}
           />
+          {metricNames.enabled && metricNames.error ? (
+            <p class="muted" role="status">
+              No metric names to suggest ({metricNames.error.message}); type any name.
+            </p>
+          ) : null}
         </fieldset>
         <fieldset>
           <legend>5. Test and register</legend>

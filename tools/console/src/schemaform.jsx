@@ -35,13 +35,15 @@ function isSecret(name, prop, secretFields) {
   return (secretFields || []).includes(name) || prop.writeOnly || prop.format === "password";
 }
 
-function StringList({ id, label, value, onChange, suggestions }) {
+// `onDraft(text)` hears what is being typed (to fetch suggestions for it).
+function StringList({ id, label, value, onChange, suggestions, onDraft }) {
   const [draft, setDraft] = useState("");
   const listId = `${id}-suggestions`;
   const add = () => {
     const item = draft.trim();
     if (item && !value.includes(item)) onChange([...value, item]);
     setDraft("");
+    if (onDraft) onDraft("");
   };
   return (
     <div class="string-list">
@@ -50,7 +52,10 @@ function StringList({ id, label, value, onChange, suggestions }) {
           id={id}
           value={draft}
           list={suggestions && suggestions.length ? listId : undefined}
-          onInput={(e) => setDraft(e.currentTarget.value)}
+          onInput={(e) => {
+            setDraft(e.currentTarget.value);
+            if (onDraft) onDraft(e.currentTarget.value);
+          }}
           onKeyDown={(e) => {
             if (e.key === "Enter") {
               e.preventDefault();
@@ -90,7 +95,7 @@ function StringList({ id, label, value, onChange, suggestions }) {
   );
 }
 
-function Field({ name, prop, required, secret, value, onChange, suggestions, placeholder }) {
+function Field({ name, prop, required, secret, value, onChange, suggestions, onDraft, placeholder }) {
   const id = useId(`field-${name}`);
   const label = prop.title || name;
   let control;
@@ -116,6 +121,7 @@ function Field({ name, prop, required, secret, value, onChange, suggestions, pla
         value={value || []}
         onChange={onChange}
         suggestions={suggestions}
+        onDraft={onDraft}
       />
     );
   } else if (prop.enum) {
@@ -183,7 +189,9 @@ function Field({ name, prop, required, secret, value, onChange, suggestions, pla
 }
 
 // `secretPlaceholder` is shown in empty secret fields (editing: "unchanged").
-export function SchemaForm({ schema, secretFields, values, onChange, suggestions, secretPlaceholder }) {
+// `suggestions` and `onDraft` map a list field's name to its offered values and to
+// what hears the text being typed into it.
+export function SchemaForm({ schema, secretFields, values, onChange, suggestions, onDraft, secretPlaceholder }) {
   const properties = Object.entries((schema && schema.properties) || {});
   if (!properties.length) return <p class="muted">No fields to fill.</p>;
   const required = (schema && schema.required) || [];
@@ -201,6 +209,7 @@ export function SchemaForm({ schema, secretFields, values, onChange, suggestions
             placeholder={secret ? secretPlaceholder : undefined}
             value={values[name]}
             suggestions={suggestions && suggestions[name]}
+            onDraft={onDraft && onDraft[name]}
             onChange={(value) => onChange({ ...values, [name]: value })}
           />
         );

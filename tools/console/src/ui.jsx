@@ -67,6 +67,10 @@ const STATUS_CLASS = {
   WARNING: "warn",
   ERROR: "bad",
   CRITICAL: "crit",
+  HEALTHY: "ok",
+  FAILING: "warn",
+  UNHEALTHY: "bad",
+  UNKNOWN: "muted",
 };
 
 export function Chip({ value, label }) {
