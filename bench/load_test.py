@@ -11,8 +11,11 @@ ended early, subscribers that received nothing), p99 latencies of the queries an
 of event delivery (from the row's ``updatedAt``, stamped when the sync turns the
 watch event into a row, to its arrival; deletions excluded), and the server's
 RSS once warm and at the end (target: no growth), the server's share of a core over
-the period (from /proc), and the messages its mailboxes dropped (from /metrics;
-target zero). Bounded in time; exits 1 when a target is missed.
+the period (from /proc) and its CPU time per delivered event (the figure to compare
+between runs on a shared machine, where wall-clock latencies depend on the
+neighbours), the simulator's and this process's shares of a core, and the messages
+the server's mailboxes dropped (from /metrics; target zero). Bounded in time; exits
+1 when a target is missed.
 
     python bench/load_test.py [--subscribers 200] [--seconds 60] [--qps 20] [--churn 100]
                               [--objects 5000] [--database-url URL]
@@ -84,6 +87,10 @@ class LoadReport:
     rss_end_mb: float = 0.0
     seconds: float = 0.0
     cpu_share: float = 0.0  # of one core, over the load period
+    messages_delivered: int = 0  # websocket messages received by the subscribers in the period
+    server_cpu_seconds: float = 0.0  # over the load period
+    simulator_cpu_share: float = 0.0
+    client_cpu_share: float = 0.0  # this process: the subscribers and the query load
     dropped: dict[str, float] = field(default_factory=dict)  # by mailbox
 
     @property
@@ -177,8 +184,11 @@ async def _graphql(session: aiohttp.ClientSession, url: str, query: str) -> dict
 
 
 @contextlib.asynccontextmanager
-async def environment(options: LoadOptions, workdir: Path) -> AsyncIterator[tuple[str, int]]:
-    """The simulator and the server, running and synced; yields (server URL, server pid)."""
+async def environment(
+    options: LoadOptions, workdir: Path
+) -> AsyncIterator[tuple[str, int, int]]:
+    """The simulator and the server, running and synced; yields (server URL, server pid,
+    simulator pid)."""
     kubeconfig = workdir / "kubeconfig.json"
     simulator_log, server_log = workdir / "simulator.log", workdir / "server.log"
     simulate = ["simulate", "--port", "0", "--objects", str(options.objects)]
@@ -210,7 +220,7 @@ async def environment(options: LoadOptions, workdir: Path) -> AsyncIterator[tupl
                 await _wait_for(synced, "the cluster was not synced", 120, server_log)
             if server.poll() is not None:
                 raise RuntimeError(f"the server stopped:\n{_tail(server_log)}")
-            yield url, server.pid
+            yield url, server.pid, simulator.pid
 
 
 class Subscriber:
@@ -319,7 +329,7 @@ async def query_load(
 
 async def run(options: LoadOptions, workdir: Path) -> LoadReport:
     report = LoadReport(options)
-    async with environment(options, workdir) as (url, pid):
+    async with environment(options, workdir) as (url, pid, simulator_pid):
         report.rss_start_mb = rss_mb(pid)
         stop = asyncio.Event()
         connector = aiohttp.TCPConnector(limit=0)
@@ -334,6 +344,9 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
                 await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in subscribers)), 60)
                 started = time.monotonic()
                 cpu_before = cpu_seconds(pid)
+                simulator_before = cpu_seconds(simulator_pid)
+                client_before = time.process_time()
+                events_before = sum(s.events for s in subscribers)
                 load = asyncio.ensure_future(
                     query_load(session, f"{url}/graphql", options.qps, stop, report)
                 )
@@ -344,7 +357,14 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
                 report.rss_warm_mb = rss_mb(pid)
                 await asyncio.sleep(max(0.0, options.seconds - warmup))
                 report.rss_end_mb = rss_mb(pid)
-                report.cpu_share = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - started)
+                elapsed = time.monotonic() - started
+                report.server_cpu_seconds = cpu_seconds(pid) - cpu_before
+                report.cpu_share = report.server_cpu_seconds / elapsed
+                report.simulator_cpu_share = (
+                    cpu_seconds(simulator_pid) - simulator_before
+                ) / elapsed
+                report.client_cpu_share = (time.process_time() - client_before) / elapsed
+                report.messages_delivered = sum(s.events for s in subscribers) - events_before
                 report.dropped = await dropped_messages(session, url)
             finally:
                 stop.set()
@@ -362,6 +382,8 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
 def print_report(report: LoadReport) -> None:
     options = report.options
     per_subscriber = report.events_per_subscriber or [0]
+    delivered = max(1, report.messages_delivered)
+    cpu_per_event = report.server_cpu_seconds / delivered * 1e6
     rows = [
         ("subscribers (resourceEvents over websockets)", f"{options.subscribers}", ""),
         ("load period (s)", f"{report.seconds:.1f}", ""),
@@ -379,6 +401,9 @@ def print_report(report: LoadReport) -> None:
          "< 1000"),
         ("messages dropped by the server", f"{sum(report.dropped.values()):.0f}", "= 0"),
         ("server CPU (share of one core)", f"{report.cpu_share:.2f}", ""),
+        ("server CPU per delivered event (us)", f"{cpu_per_event:.1f}", ""),
+        ("simulator CPU (share of one core)", f"{report.simulator_cpu_share:.2f}", ""),
+        ("load generator CPU (share of one core)", f"{report.client_cpu_share:.2f}", ""),
         ("server RSS at start (MB)", f"{report.rss_start_mb:.1f}", ""),
         ("server RSS once warm (MB)", f"{report.rss_warm_mb:.1f}", ""),
         ("server RSS at end (MB)", f"{report.rss_end_mb:.1f}", ""),
