@@ -147,5 +147,5 @@ class CoalescingWebSocketProtocol(WebSocketsSansIOProtocol):
             or self.transport.is_closing()
         ):
             raise ConnectionResetError("the websocket is closed")
-        length = sum(len(part) for part in parts)
-        self.transport.write(b"".join((text_frame_header(length), *parts)))
+        payload = b"".join(parts)
+        self.transport.write(text_frame_header(len(payload)) + payload)
