@@ -184,9 +184,7 @@ async def _graphql(session: aiohttp.ClientSession, url: str, query: str) -> dict
 
 
 @contextlib.asynccontextmanager
-async def environment(
-    options: LoadOptions, workdir: Path
-) -> AsyncIterator[tuple[str, int, int]]:
+async def environment(options: LoadOptions, workdir: Path) -> AsyncIterator[tuple[str, int, int]]:
     """The simulator and the server, running and synced; yields (server URL, server pid,
     simulator pid)."""
     kubeconfig = workdir / "kubeconfig.json"

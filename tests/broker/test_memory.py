@@ -56,7 +56,9 @@ async def test_overflows_are_counted_per_broker() -> None:
     assert other.overflows.messages["topic"] == 0
 
 
-async def test_an_overflow_is_logged_once_per_run_of_drops(caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_overflow_is_logged_once_per_run_of_drops(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     broker = InProcessBroker()
     with caplog.at_level(logging.WARNING, logger="graphql_server.broker.base"):
         async with broker.subscribe("topic", maxsize=2) as mailbox:
