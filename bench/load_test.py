@@ -49,6 +49,7 @@ import orjson
 
 REPO = Path(__file__).resolve().parents[1]
 RSS_GROWTH_TARGET = 10.0  # percent, from warm to end
+CLIENT_KEEPALIVE = 3.0  # seconds an idle HTTP connection is kept for the next query
 
 QUERIES = (
     """query PodPage { resources(first: 50, filter: {kinds: ["Pod"]}) {
@@ -330,7 +331,9 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
     async with environment(options, workdir) as (url, pid, simulator_pid):
         report.rss_start_mb = rss_mb(pid)
         stop = asyncio.Event()
-        connector = aiohttp.TCPConnector(limit=0)
+        # Idle connections are let go before the server's keep-alive timeout (uvicorn: 5 s),
+        # else a query can be sent on a connection the server is closing at that moment.
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=CLIENT_KEEPALIVE)
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             subscribers = [Subscriber(i, report) for i in range(options.subscribers)]
