@@ -2,7 +2,8 @@
 
 Starts a simulated cluster (``graphql-server simulate --churn``) and the server
 (``graphql-server serve --kubeconfig``), each in its own process, waits until the
-sync holds the cluster, then for a fixed period keeps ``--subscribers``
+sync holds the cluster (SYNCED, and the writer has written the lists: the initial
+sync's events are not the churn's), then for a fixed period keeps ``--subscribers``
 ``resourceEvents`` subscriptions open over ``graphql-transport-ws`` (half on every
 resource, half on Pods) and sends ``--qps`` queries per second over HTTP (a page
 of Pods, the clusters with their sync status, the counts by kind). Reports
@@ -131,6 +132,16 @@ async def dropped_messages(session: aiohttp.ClientSession, url: str) -> dict[str
     return dropped
 
 
+async def metric(session: aiohttp.ClientSession, url: str, name: str) -> float:
+    """The value of an unlabelled gauge of the server's /metrics."""
+    async with session.get(f"{url}/metrics") as response:
+        text = await response.text()
+    for line in text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.rpartition(" ")[2])
+    raise KeyError(name)
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -215,8 +226,15 @@ async def environment(options: LoadOptions, workdir: Path) -> AsyncIterator[tupl
                     clusters = body["data"]["clusters"]
                     return bool(clusters) and all(c["sync"]["phase"] == "SYNCED" for c in clusters)
 
+                async def settled() -> bool:
+                    # SYNCED means the lists were read; their rows may still wait in the
+                    # writer's queue. Their events are the initial sync's, not the churn's.
+                    queued = await metric(session, url, "graphql_server_writer_queued_rows")
+                    return queued <= max(100.0, options.churn)
+
                 await _wait_for(ready, "the server was not ready", 60, server_log)
                 await _wait_for(synced, "the cluster was not synced", 120, server_log)
+                await _wait_for(settled, "the initial sync was not written", 120, server_log)
             if server.poll() is not None:
                 raise RuntimeError(f"the server stopped:\n{_tail(server_log)}")
             yield url, server.pid, simulator.pid
