@@ -57,6 +57,7 @@ from graphql_server.events import RESOURCES_TOPIC, ResourceEvent, ResourceEventT
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.resources import ResourceRow
+from graphql_server.websocket_protocol import CoalescingWebSocketProtocol
 
 CLUSTER = "bench-cluster"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -145,7 +146,7 @@ def free_port() -> int:
 @contextlib.asynccontextmanager
 async def running(app: Any, port: int) -> AsyncIterator[uvicorn.Server]:
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
+        app, host="127.0.0.1", port=port, log_level="warning", ws=CoalescingWebSocketProtocol
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(), name="bench-uvicorn")

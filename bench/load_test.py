@@ -2,7 +2,8 @@
 
 Starts a simulated cluster (``graphql-server simulate --churn``) and the server
 (``graphql-server serve --kubeconfig``), each in its own process, waits until the
-sync holds the cluster, then for a fixed period keeps ``--subscribers``
+sync holds the cluster (SYNCED, and the writer has written the lists: the initial
+sync's events are not the churn's), then for a fixed period keeps ``--subscribers``
 ``resourceEvents`` subscriptions open over ``graphql-transport-ws`` (half on every
 resource, half on Pods) and sends ``--qps`` queries per second over HTTP (a page
 of Pods, the clusters with their sync status, the counts by kind). Reports
@@ -11,8 +12,11 @@ ended early, subscribers that received nothing), p99 latencies of the queries an
 of event delivery (from the row's ``updatedAt``, stamped when the sync turns the
 watch event into a row, to its arrival; deletions excluded), and the server's
 RSS once warm and at the end (target: no growth), the server's share of a core over
-the period (from /proc), and the messages its mailboxes dropped (from /metrics;
-target zero). Bounded in time; exits 1 when a target is missed.
+the period (from /proc) and its CPU time per delivered event (the figure to compare
+between runs on a shared machine, where wall-clock latencies depend on the
+neighbours), the simulator's and this process's shares of a core, and the messages
+the server's mailboxes dropped (from /metrics; target zero). Bounded in time; exits
+1 when a target is missed.
 
     python bench/load_test.py [--subscribers 200] [--seconds 60] [--qps 20] [--churn 100]
                               [--objects 5000] [--database-url URL]
@@ -46,6 +50,7 @@ import orjson
 
 REPO = Path(__file__).resolve().parents[1]
 RSS_GROWTH_TARGET = 10.0  # percent, from warm to end
+CLIENT_KEEPALIVE = 3.0  # seconds an idle HTTP connection is kept for the next query
 
 QUERIES = (
     """query PodPage { resources(first: 50, filter: {kinds: ["Pod"]}) {
@@ -84,6 +89,10 @@ class LoadReport:
     rss_end_mb: float = 0.0
     seconds: float = 0.0
     cpu_share: float = 0.0  # of one core, over the load period
+    messages_delivered: int = 0  # websocket messages received by the subscribers in the period
+    server_cpu_seconds: float = 0.0  # over the load period
+    simulator_cpu_share: float = 0.0
+    client_cpu_share: float = 0.0  # this process: the subscribers and the query load
     dropped: dict[str, float] = field(default_factory=dict)  # by mailbox
 
     @property
@@ -121,6 +130,16 @@ async def dropped_messages(session: aiohttp.ClientSession, url: str) -> dict[str
             labels, _, value = line.rpartition(" ")
             dropped[labels.partition("{")[2].rstrip("}")] = float(value)
     return dropped
+
+
+async def metric(session: aiohttp.ClientSession, url: str, name: str) -> float:
+    """The value of an unlabelled gauge of the server's /metrics."""
+    async with session.get(f"{url}/metrics") as response:
+        text = await response.text()
+    for line in text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.rpartition(" ")[2])
+    raise KeyError(name)
 
 
 def rss_mb(pid: int) -> float:
@@ -177,8 +196,9 @@ async def _graphql(session: aiohttp.ClientSession, url: str, query: str) -> dict
 
 
 @contextlib.asynccontextmanager
-async def environment(options: LoadOptions, workdir: Path) -> AsyncIterator[tuple[str, int]]:
-    """The simulator and the server, running and synced; yields (server URL, server pid)."""
+async def environment(options: LoadOptions, workdir: Path) -> AsyncIterator[tuple[str, int, int]]:
+    """The simulator and the server, running and synced; yields (server URL, server pid,
+    simulator pid)."""
     kubeconfig = workdir / "kubeconfig.json"
     simulator_log, server_log = workdir / "simulator.log", workdir / "server.log"
     simulate = ["simulate", "--port", "0", "--objects", str(options.objects)]
@@ -206,11 +226,18 @@ async def environment(options: LoadOptions, workdir: Path) -> AsyncIterator[tupl
                     clusters = body["data"]["clusters"]
                     return bool(clusters) and all(c["sync"]["phase"] == "SYNCED" for c in clusters)
 
+                async def settled() -> bool:
+                    # SYNCED means the lists were read; their rows may still wait in the
+                    # writer's queue. Their events are the initial sync's, not the churn's.
+                    queued = await metric(session, url, "graphql_server_writer_queued_rows")
+                    return queued <= max(100.0, options.churn)
+
                 await _wait_for(ready, "the server was not ready", 60, server_log)
                 await _wait_for(synced, "the cluster was not synced", 120, server_log)
+                await _wait_for(settled, "the initial sync was not written", 120, server_log)
             if server.poll() is not None:
                 raise RuntimeError(f"the server stopped:\n{_tail(server_log)}")
-            yield url, server.pid
+            yield url, server.pid, simulator.pid
 
 
 class Subscriber:
@@ -319,10 +346,12 @@ async def query_load(
 
 async def run(options: LoadOptions, workdir: Path) -> LoadReport:
     report = LoadReport(options)
-    async with environment(options, workdir) as (url, pid):
+    async with environment(options, workdir) as (url, pid, simulator_pid):
         report.rss_start_mb = rss_mb(pid)
         stop = asyncio.Event()
-        connector = aiohttp.TCPConnector(limit=0)
+        # Idle connections are let go before the server's keep-alive timeout (uvicorn: 5 s),
+        # else a query can be sent on a connection the server is closing at that moment.
+        connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=CLIENT_KEEPALIVE)
         timeout = aiohttp.ClientTimeout(total=30)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             subscribers = [Subscriber(i, report) for i in range(options.subscribers)]
@@ -334,6 +363,9 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
                 await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in subscribers)), 60)
                 started = time.monotonic()
                 cpu_before = cpu_seconds(pid)
+                simulator_before = cpu_seconds(simulator_pid)
+                client_before = time.process_time()
+                events_before = sum(s.events for s in subscribers)
                 load = asyncio.ensure_future(
                     query_load(session, f"{url}/graphql", options.qps, stop, report)
                 )
@@ -344,7 +376,14 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
                 report.rss_warm_mb = rss_mb(pid)
                 await asyncio.sleep(max(0.0, options.seconds - warmup))
                 report.rss_end_mb = rss_mb(pid)
-                report.cpu_share = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - started)
+                elapsed = time.monotonic() - started
+                report.server_cpu_seconds = cpu_seconds(pid) - cpu_before
+                report.cpu_share = report.server_cpu_seconds / elapsed
+                report.simulator_cpu_share = (
+                    cpu_seconds(simulator_pid) - simulator_before
+                ) / elapsed
+                report.client_cpu_share = (time.process_time() - client_before) / elapsed
+                report.messages_delivered = sum(s.events for s in subscribers) - events_before
                 report.dropped = await dropped_messages(session, url)
             finally:
                 stop.set()
@@ -362,6 +401,8 @@ async def run(options: LoadOptions, workdir: Path) -> LoadReport:
 def print_report(report: LoadReport) -> None:
     options = report.options
     per_subscriber = report.events_per_subscriber or [0]
+    delivered = max(1, report.messages_delivered)
+    cpu_per_event = report.server_cpu_seconds / delivered * 1e6
     rows = [
         ("subscribers (resourceEvents over websockets)", f"{options.subscribers}", ""),
         ("load period (s)", f"{report.seconds:.1f}", ""),
@@ -379,6 +420,9 @@ def print_report(report: LoadReport) -> None:
          "< 1000"),
         ("messages dropped by the server", f"{sum(report.dropped.values()):.0f}", "= 0"),
         ("server CPU (share of one core)", f"{report.cpu_share:.2f}", ""),
+        ("server CPU per delivered event (us)", f"{cpu_per_event:.1f}", ""),
+        ("simulator CPU (share of one core)", f"{report.simulator_cpu_share:.2f}", ""),
+        ("load generator CPU (share of one core)", f"{report.client_cpu_share:.2f}", ""),
         ("server RSS at start (MB)", f"{report.rss_start_mb:.1f}", ""),
         ("server RSS once warm (MB)", f"{report.rss_warm_mb:.1f}", ""),
         ("server RSS at end (MB)", f"{report.rss_end_mb:.1f}", ""),

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -32,7 +32,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
@@ -53,7 +53,12 @@ from graphql_server.api.transport.limits import (
 from graphql_server.api.transport.media import GRAPHQL_RESPONSE, as_graphql_response, negotiate
 from graphql_server.api.transport.origins import RequestOrigins
 from graphql_server.api.transport.sharing import SharedStreams
-from graphql_server.api.transport.websockets import LegacyWSHandler, TransportWSHandler, admit
+from graphql_server.api.transport.websockets import (
+    TEXT_FRAMES,
+    LegacyWSHandler,
+    TransportWSHandler,
+    admit,
+)
 from graphql_server.broker import Broker, InProcessBroker
 from graphql_server.errors import GraphQLServerError
 from graphql_server.metrics import Metrics
@@ -134,7 +139,13 @@ def _recast(response: Response) -> Response:
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
-    """Sends GraphQL messages as text frames, which browser clients require."""
+    """Sends GraphQL messages as text frames, which browser clients require; through
+    the server's ``TEXT_FRAMES`` extension when it offers one."""
+
+    def __init__(self, view: Any, request: WebSocket, response: WebSocket) -> None:
+        super().__init__(view, request, response)
+        extensions = response.scope.get("extensions") or {}
+        self._send_parts: Callable[..., Awaitable[None]] | None = extensions.get(TEXT_FRAMES)
 
     async def send_json(self, message: Mapping[str, object]) -> None:
         await self.send_text(orjson.dumps(message).decode())
@@ -143,6 +154,15 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
         try:
             await self.ws.send_text(text)
         except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+    async def send_utf8(self, *parts: bytes) -> None:
+        if self._send_parts is None:
+            await self.send_text(b"".join(parts).decode())
+            return
+        try:
+            await self._send_parts(*parts)
+        except OSError as exc:
             raise WebSocketDisconnected from exc
 
 

@@ -32,6 +32,7 @@ from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.identity import finish_rotation, secrets_for
 from graphql_server.store.preflight import check_database
+from graphql_server.websocket_protocol import CoalescingWebSocketProtocol
 
 log = logging.getLogger("graphql_server")
 
@@ -92,7 +93,7 @@ async def _serve(settings: Settings, running: list[_Server]) -> None:
             app,
             log_config=None,
             access_log=False,
-            ws="websockets-sansio",
+            ws=CoalescingWebSocketProtocol,
             ws_max_size=settings.max_request_bytes,
             lifespan="off",
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,

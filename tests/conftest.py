@@ -22,6 +22,7 @@ from graphql_server.app import Component, create_app
 from graphql_server.broker import Broker, InProcessBroker
 from graphql_server.settings import Settings
 from graphql_server.store import Store
+from graphql_server.websocket_protocol import CoalescingWebSocketProtocol
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -117,7 +118,7 @@ async def serving(
         port=port,
         log_config=None,
         lifespan="on",
-        ws="websockets-sansio",
+        ws=CoalescingWebSocketProtocol,
         ws_max_size=settings.max_request_bytes,
     )
     server = uvicorn.Server(config)

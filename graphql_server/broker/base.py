@@ -9,12 +9,15 @@ refetch. Publishers never block on subscribers.
 from __future__ import annotations
 
 import asyncio
+import logging
 from abc import ABC, abstractmethod
 from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
 
 from graphql_server.events import Missed
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAILBOX = 1000
 
@@ -58,6 +61,13 @@ class Subscription:
         if len(self._queue) >= self.maxsize:
             if not self.total_dropped:
                 self.overflows.subscribers[self.topic] += 1
+            if not self._dropped:
+                log.warning(
+                    "a mailbox on %s overflowed at %d messages: they are dropped and its "
+                    "subscriber is told to refetch",
+                    self.topic,
+                    self.maxsize,
+                )
             self.overflows.messages[self.topic] += len(self._queue) + 1
             self._dropped += len(self._queue) + 1
             self.total_dropped += len(self._queue) + 1

@@ -40,6 +40,9 @@ from graphql_server.sync.stats import BATCH_ROWS, BATCH_SECONDS, Distribution
 log = logging.getLogger(__name__)
 
 SWEEP_ATTEMPTS = 3
+PUBLISH_SLICE = 200
+"""Events published before the writer lets the subscribers take them: a batch of
+thousands never arrives at once in a mailbox of a subscriber that keeps up."""
 
 
 def database_backoff() -> Backoff:
@@ -415,8 +418,10 @@ class Writer:
         self.applied_events += len(events)
         if self.on_applied is not None:
             self.on_applied(events)
-        for event in events:
+        for number, event in enumerate(events, 1):
             await self.broker.publish(RESOURCES_TOPIC, event)
+            if number % PUBLISH_SLICE == 0:
+                await asyncio.sleep(0)
 
 
 def _size(operation: Operation) -> int:

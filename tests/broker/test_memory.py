@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from graphql_server.broker import InProcessBroker
 from graphql_server.events import Missed
 
@@ -50,3 +54,19 @@ async def test_overflows_are_counted_per_broker() -> None:
     assert (slow.overflows.subscribers["topic"], slow.overflows.messages["topic"]) == (1, 3)
     assert other.overflows.subscribers["topic"] == 0
     assert other.overflows.messages["topic"] == 0
+
+
+async def test_an_overflow_is_logged_once_per_run_of_drops(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    broker = InProcessBroker()
+    with caplog.at_level(logging.WARNING, logger="graphql_server.broker.base"):
+        async with broker.subscribe("topic", maxsize=2) as mailbox:
+            for i in range(6):
+                await broker.publish("topic", i)
+            assert len(caplog.records) == 1
+            assert "mailbox on topic overflowed at 2 messages" in caplog.records[0].getMessage()
+            assert isinstance(await mailbox.get(), Missed)
+            for i in range(3):
+                await broker.publish("topic", i)
+    assert len(caplog.records) == 2  # a second run of drops after the marker was taken

@@ -45,9 +45,9 @@ PARSED_DOCUMENTS = 256
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One result, as the JSON text of a message payload."""
+    """One result, as the UTF-8 JSON text of a message payload."""
 
-    payload: str
+    payload: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +62,21 @@ class Ended:
     """The execution is over; subscribers complete."""
 
 
-def missed_payload(dropped: int) -> str:
+def missed_payload(dropped: int) -> bytes:
     error = {
         "message": f"{dropped} events were dropped: subscribe again, then refetch",
         "extensions": {"code": "MISSED_EVENTS"},
     }
-    return orjson.dumps({"data": None, "errors": [error]}).decode()
+    return orjson.dumps({"data": None, "errors": [error]})
 
 
-def encode(result: ExecutionResult) -> str:
+def encode(result: ExecutionResult) -> bytes:
     payload: dict[str, Any] = {"data": result.data}
     if result.errors:
         payload["errors"] = [error.formatted for error in result.errors]
     if result.extensions:
         payload["extensions"] = result.extensions
-    return orjson.dumps(payload).decode()
+    return orjson.dumps(payload)
 
 
 @functools.lru_cache(maxsize=PARSED_DOCUMENTS)
@@ -180,7 +180,7 @@ class SharedStreams:
         except Exception:
             log.exception("a shared subscription failed")
             error = {"message": MASKED_MESSAGE, "extensions": {"code": "INTERNAL"}}
-            stream.emit(Result(orjson.dumps({"data": None, "errors": [error]}).decode()))
+            stream.emit(Result(orjson.dumps({"data": None, "errors": [error]})))
         finally:
             if self._streams.get(key) is stream:
                 del self._streams[key]

@@ -10,8 +10,9 @@ subscriptions.
 
 Subscriptions run through ``api.transport.sharing``: identical ones share one execution
 and each connection only sends the encoded results, as text frames (the
-transport adapter must offer ``send_text``: ``TextSending``). Everything else
-takes strawberry's ordinary path.
+transport adapter must offer ``send_utf8``: ``TextSending``; a server may offer
+the cheaper sending of text in parts as the scope extension ``TEXT_FRAMES``).
+Everything else takes strawberry's ordinary path.
 
 Handlers are created per connection by the view; the keep-alive task belongs
 to its connection and ends with it.
@@ -60,8 +61,15 @@ REFUSAL: dict[str, object] = {
 }
 
 
+TEXT_FRAMES = "graphql_server.text_frames"
+"""A scope extension of the server: ``async (*parts: bytes) -> None`` sends one text
+message whose UTF-8 encoding is the parts joined, raising ``OSError`` once the
+connection is closed."""
+
+
 class TextSending(Protocol):
-    async def send_text(self, text: str) -> None: ...
+    async def send_utf8(self, *parts: bytes) -> None:
+        """Send one text message whose UTF-8 encoding is ``parts`` joined."""
 
 
 def authenticate(context: Context, params: Any) -> Access | None:
@@ -132,15 +140,15 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self, operation: Operation[Context, None], streams: SharedStreams, key: Key
     ) -> None:
         socket = cast(TextSending, self.websocket)
-        prefix = '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
+        prefix = b'{"id":' + orjson.dumps(operation.id) + b',"type":"next","payload":'
         async with streams.join(key, self.context, operation.variables) as mailbox:
             async for item in mailbox:
                 if operation.completed:
                     return
                 if isinstance(item, Result):
-                    await socket.send_text(prefix + item.payload + "}")
+                    await socket.send_utf8(prefix, item.payload, b"}")
                 elif isinstance(item, Missed):
-                    await socket.send_text(prefix + missed_payload(item.dropped) + "}")
+                    await socket.send_utf8(prefix, missed_payload(item.dropped), b"}")
                     break
                 elif isinstance(item, Refused):
                     refusal = {"id": operation.id, "type": "error", "payload": list(item.errors)}
@@ -194,18 +202,18 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         key: Key,
     ) -> None:
         socket = cast(TextSending, self.websocket)
-        prefix = '{"type":"data","id":' + orjson.dumps(operation_id).decode() + ',"payload":'
+        prefix = b'{"type":"data","id":' + orjson.dumps(operation_id) + b',"payload":'
         async with streams.join(key, self.context, variables) as mailbox:
             async for item in mailbox:
                 if isinstance(item, Result):
-                    await socket.send_text(prefix + item.payload + "}")
+                    await socket.send_utf8(prefix, item.payload, b"}")
                 elif isinstance(item, Missed):
-                    await socket.send_text(prefix + missed_payload(item.dropped) + "}")
+                    await socket.send_utf8(prefix, missed_payload(item.dropped), b"}")
                     return
                 elif isinstance(item, Refused):
                     first = item.errors[0] if item.errors else {"message": "refused"}
                     error = {"type": "error", "id": operation_id, "payload": first}
-                    await socket.send_text(orjson.dumps(error).decode())
+                    await socket.send_utf8(orjson.dumps(error))
                     return
                 elif isinstance(item, Ended):
                     return

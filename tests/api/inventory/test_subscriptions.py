@@ -384,7 +384,7 @@ async def test_a_slow_socket_only_overflows_its_own_mailbox(server: RunningServe
             missed = await slow.get()
             assert isinstance(missed, Missed)
             assert missed.dropped >= 15
-            assert "MISSED_EVENTS" in missed_payload(missed.dropped)
+            assert b"MISSED_EVENTS" in missed_payload(missed.dropped)
     finally:
         await streams.close()
     assert streams.active == 0
