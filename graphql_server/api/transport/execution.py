@@ -104,6 +104,21 @@ def _plan(parent_type: GraphQLObjectType, grouped_field_set: Any) -> Plan | None
 
 
 class PlainObjectsExecutor(StrawberryGraphQLCoreExecutionContext):
+    def build_per_event_executor(self, payload: Any) -> PlainObjectsExecutor:
+        """The executor of one subscription event, with memos of its own.
+
+        graphql-core memoizes collected subfields by the identity of the field lists
+        they were collected from, and keeps those lists alive; an event's lists are
+        new, and the memo is shared with every per-event copy, so a subscription
+        kept every event's lists and plans for as long as it ran (about 0.4 MB/s at
+        100 events/s). Each event's memos now go with it.
+        """
+        executor = super().build_per_event_executor(payload)
+        assert isinstance(executor, PlainObjectsExecutor)  # a copy of this one
+        executor._relevant_sub_fields = {}
+        executor.__dict__.pop("_plans", None)
+        return executor
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
