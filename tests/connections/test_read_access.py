@@ -4,7 +4,10 @@ network, which a read token must not be able to map."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from graphql_server.broker import InProcessBroker
 from graphql_server.settings import Settings
@@ -19,7 +22,10 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_read_only_callers_see_reachability_only(tmp_path: Path) -> None:
+@asynccontextmanager
+async def closed_prometheus(tmp_path: Path) -> AsyncIterator[tuple[Any, str, str]]:
+    """A server with a full and a read token, and a Prometheus registered at a closed
+    port: (server, connection id, its URL)."""
     settings = Settings(
         database_url=f"sqlite://{tmp_path / 'db.sqlite3'}",
         data_dir=tmp_path,
@@ -36,7 +42,11 @@ async def test_read_only_callers_see_reachability_only(tmp_path: Path) -> None:
             headers=bearer(FULL),
         )
         assert status == 200, body
-        connection_id = body["data"]["registerConnection"]["connection"]["id"]
+        yield server, body["data"]["registerConnection"]["connection"]["id"], closed
+
+
+async def test_read_only_callers_see_reachability_only(tmp_path: Path) -> None:
+    async with closed_prometheus(tmp_path) as (server, connection_id, _):
         full = (
             await post(server.graphql, CONNECTION, {"id": connection_id}, headers=bearer(FULL))
         )[1]["data"]["connection"]["lastTest"]
@@ -66,23 +76,7 @@ query ($id: ID!) {
 async def test_read_only_callers_see_test_entries_of_the_event_log_as_outcomes(
     tmp_path: Path,
 ) -> None:
-    settings = Settings(
-        database_url=f"sqlite://{tmp_path / 'db.sqlite3'}",
-        data_dir=tmp_path,
-        port=free_port(),
-        auth_token=FULL,
-        read_token=READ,
-    )
-    closed = f"http://127.0.0.1:{free_port()}"
-    async with serving(settings, broker=InProcessBroker()) as server:
-        status, body = await post(
-            server.graphql,
-            REGISTER,
-            {"input": {"kind": "prometheus", "name": "closed", "url": closed}},
-            headers=bearer(FULL),
-        )
-        assert status == 200, body
-        connection_id = body["data"]["registerConnection"]["connection"]["id"]
+    async with closed_prometheus(tmp_path) as (server, connection_id, closed):
         variables = {"id": connection_id}
         full = (await post(server.graphql, EVENTS, variables, headers=bearer(FULL)))[1]["data"]
         read = (await post(server.graphql, EVENTS, variables, headers=bearer(READ)))[1]["data"]
