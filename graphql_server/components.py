@@ -18,7 +18,6 @@ from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.errors import ConfigurationError
 from graphql_server.kube.config import check_context, kubeconfig_contexts, running_in_cluster
 from graphql_server.settings import Settings
-from graphql_server.simulator import SimulatedCluster
 from graphql_server.store.identity import server_id_for
 from graphql_server.sync.connecting import ClusterSource
 from graphql_server.sync.scaleout.agent import Agent
@@ -108,6 +107,8 @@ def agent_for(settings: Settings) -> Agent:
 
 def demo_components(settings: Settings) -> tuple[Component, ...]:
     """A seeded, gently churning simulated cluster, and the sync that follows it."""
+    from graphql_server.simulator import SimulatedCluster  # only the demo pays for it
+
     cluster = SimulatedCluster(DEMO_CLUSTER, seed=1)
     kubeconfig = settings.effective_data_dir() / "demo-kubeconfig"
     source = ClusterSource(name=DEMO_CLUSTER, kubeconfig=kubeconfig, context=DEMO_CLUSTER)
