@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from graphql_server import __version__, model_import
+from graphql_server import __version__, collector, model_import
 from graphql_server.datadir import lock_if_used
 from graphql_server.errors import (
     BrokerUnavailable,
@@ -275,6 +275,7 @@ def agent(settings: Settings) -> int:
     from graphql_server.sync.scaleout.agent import run_agent
 
     running = agent_for(settings)
+    collector.tune()
     with contextlib.suppress(Interrupted):  # a signal is how the agent stops
         run(lambda: run_agent(running))
     return EXIT_OK

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 
+from graphql_server import collector
 from graphql_server.api.auth import check_exposure
 from graphql_server.app import create_app
 from graphql_server.components import cluster_sources, serve_broker, serve_components
@@ -67,6 +68,7 @@ def serve(settings: Settings) -> int:
             return True
         return False  # still starting: cancel the start-up
 
+    collector.tune()
     run(lambda: _serve(settings, running), on_signal=stop_gracefully)
     return 0
 
