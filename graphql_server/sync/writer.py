@@ -124,8 +124,8 @@ class Writer:
         store: Store,
         broker: Broker,
         *,
-        max_queued_rows: int = 5_000,
-        batch_size: int = 1000,
+        max_queued_rows: int = 10_000,
+        batch_size: int = 5_000,
         batch_delay: float = 0.05,
         on_applied: Applied | None = None,
         on_rejected: Callable[[str, str, str], None] | None = None,
@@ -134,6 +134,9 @@ class Writer:
     ) -> None:
         self.store = store
         self.broker = broker
+        # Up to 5,000 rows a transaction: a first load commits a tenth as often as
+        # page by page (each commit writes every index page it touched again), while
+        # under churn a batch is only what was queued within batch_delay.
         self.batch_size = batch_size
         self.batch_delay = batch_delay
         # Bounded by rows, not operations: a list page is one operation of many rows.
