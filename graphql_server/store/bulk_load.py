@@ -10,6 +10,10 @@ built again, in one transaction. Reads meanwhile go without them: slower, still
 correct. The index the sweep reads by (cluster, type) stays. A process stopped in
 between builds them the next time the database is opened, before anything is served.
 
+Meanwhile the writer's write-ahead log is checkpointed every :data:`LOAD_CHECKPOINT_PAGES`
+pages instead of SQLite's 1,000: each checkpoint copies the pages to the database
+file and syncs it, and a first load would otherwise do that every 4 MB.
+
 SQLite only: on PostgreSQL the indexes serve every replica sharing the database.
 """
 
@@ -26,6 +30,8 @@ log = logging.getLogger(__name__)
 
 TABLES = ("resources", "resource_labels")
 KEPT_COLUMNS = (("cluster_id", "resource_type"),)  # what sweeps and relists read by
+LOAD_CHECKPOINT_PAGES = 25_000  # about 100 MB of log between checkpoints while loading
+CHECKPOINT_PAGES = 1_000  # SQLite's default, once loaded
 
 
 async def defer_indexes(database: Database) -> int:
@@ -54,6 +60,9 @@ async def defer_indexes(database: Database) -> int:
             await conn.execute_query(f'DROP INDEX "{name}"')
             deferred += 1
     if deferred:
+        await database.connection().execute_script(
+            f"PRAGMA wal_autocheckpoint = {LOAD_CHECKPOINT_PAGES}"
+        )
         log.info("empty inventory: %d indexes are built once the first sync is stored", deferred)
     return deferred
 
@@ -71,6 +80,9 @@ async def build_deferred_indexes(database: Database) -> int:
                 definition = "CREATE INDEX IF NOT EXISTS" + definition[len("CREATE INDEX") :]
             await conn.execute_query(definition)
         await conn.execute_query("DELETE FROM deferred_indexes")
+    connection = database.connection()
+    await connection.execute_script(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
+    await connection.execute_script("PRAGMA wal_checkpoint(PASSIVE)")
     if rows:
         log.info("built %d indexes in %.1f s", len(rows), time.perf_counter() - started)
     return len(rows)

@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from graphql_server.store import Store
-from graphql_server.store.bulk_load import defer_indexes
+from graphql_server.store.bulk_load import (
+    CHECKPOINT_PAGES,
+    LOAD_CHECKPOINT_PAGES,
+    defer_indexes,
+)
 from tests.conftest import postgres_database
 from tests.store.test_resources import row
 from tests.sync.harness import converge, simulator_inventory, synced_cluster
@@ -21,6 +25,12 @@ async def indexes(store: Store) -> set[str]:
         "AND tbl_name IN ('resources', 'resource_labels')"
     )
     return {str(r["name"]) for r in rows}
+
+
+async def checkpoint_pages(store: Store) -> int:
+    """How often the writer's connection checkpoints its write-ahead log, in pages."""
+    _, rows = await store.database.connection().execute_query("PRAGMA wal_autocheckpoint")
+    return int(rows[0][0])
 
 
 async def deferred(store: Store) -> set[str]:
@@ -41,6 +51,7 @@ async def test_an_empty_inventory_fills_without_its_indexes_then_has_all(
         assert set_aside
         assert set_aside <= every
         assert await indexes(synced.store) == every - set_aside  # the sweep's index stays
+        assert await checkpoint_pages(synced.store) == LOAD_CHECKPOINT_PAGES
         expected = len(simulator_inventory(synced.cluster))
         seen: list[tuple[str, int]] = []  # (phase, count) as the API reads them
         async with asyncio.timeout(60):
@@ -54,6 +65,7 @@ async def test_an_empty_inventory_fills_without_its_indexes_then_has_all(
         assert await indexes(synced.store) == every
         assert {count for phase, count in seen if phase == "SYNCED"} == {expected}
         assert await deferred(synced.store) == set()
+        assert await checkpoint_pages(synced.store) == CHECKPOINT_PAGES
         await converge(synced.store, synced.cluster)
 
 
