@@ -105,6 +105,7 @@ class ResourceStore(ResourceReads):
         super().__init__(database)
         self.tombstones = Tombstones(database.dialect)
         self.counts = ResourceCounts(database.dialect)
+        self._stamp: tuple[datetime | None, Any] = (None, None)  # updated_at, as bound
         self._added = 0  # rows added since the statistics were last refreshed
         self._analyzed_rows = 0  # rows added when they were
         dialect = database.dialect
@@ -321,6 +322,10 @@ class ResourceStore(ResourceReads):
         hot path: one row of every object synced goes through here)."""
         dumps, dialect = orjson.dumps, self.dialect
         spec, status, extra = row.spec, row.status, row.extra
+        stamp, bound = self._stamp
+        if row.updated_at is not stamp:  # a list page's rows share one instant
+            bound = time_param(dialect, row.updated_at)
+            self._stamp = (row.updated_at, bound)
         return [
             row.cluster_id,
             row.uid,
@@ -338,5 +343,5 @@ class ResourceStore(ResourceReads):
             None if status is None else dumps(status).decode(),
             None if extra is None else dumps(extra).decode(),
             time_param(dialect, row.created_at),
-            time_param(dialect, row.updated_at),
+            bound,
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from graphql_server.errors import GraphQLServerError
@@ -41,7 +42,8 @@ class TypeSink:
         self.cluster_id = sync.cluster_id
 
     async def listed(self, objects: list[dict[str, Any]]) -> None:
-        rows = [row for obj in objects if (row := self.sync.row(self.type, obj)) is not None]
+        now = datetime.now(UTC)  # one instant for the page
+        rows = [row for obj in objects if (row := self.sync.row(self.type, obj, now)) is not None]
         if rows:
             await self.sync.writer.put(Upsert(self.type, rows))
 
@@ -127,12 +129,15 @@ class ClusterSync:
         self._relisting_all: set[str] = set()
         self.log = logging.LoggerAdapter(log, {"cluster_id": cluster_id})
 
-    def row(self, resource_type: ResourceType, obj: dict[str, Any]) -> ResourceRow | None:
+    def row(
+        self, resource_type: ResourceType, obj: dict[str, Any], now: datetime | None = None
+    ) -> ResourceRow | None:
         return to_row(
             self.cluster_id,
             resource_type,
             obj,
             store_secret_values=self.options.store_secret_values,
+            now=now,
         )
 
     async def start(self) -> None:
