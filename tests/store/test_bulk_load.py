@@ -12,6 +12,7 @@ from graphql_server.store import Store
 from graphql_server.store.bulk_load import (
     CHECKPOINT_PAGES,
     LOAD_CHECKPOINT_PAGES,
+    build_deferred_indexes,
     defer_indexes,
 )
 from tests.conftest import postgres_database
@@ -99,15 +100,37 @@ async def test_an_inventory_with_rows_keeps_its_indexes(tmp_path: Path) -> None:
         await store.close()
 
 
+async def postgres_indexes(store: Store) -> set[str]:
+    _, rows = await store.database.connection().execute_query(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'resources'"
+    )
+    return {str(r["indexname"]) for r in rows}
+
+
 @pytest.mark.postgres
-async def test_postgresql_keeps_its_indexes() -> None:
-    """Other replicas read the same PostgreSQL database: its indexes always stay."""
+async def test_postgresql_sets_its_indexes_aside_once_and_builds_them_back() -> None:
+    """Two replicas starting on one empty database: the indexes are set aside once,
+    the constraints and the sweep's index stay, and all come back once built."""
     async with postgres_database() as url:
-        store = await Store.open(url)
+        first, second = await Store.open(url), await Store.open(url)
         try:
-            assert await defer_indexes(store.database) == 0
+            every = await postgres_indexes(first)
+            counts = await asyncio.gather(
+                defer_indexes(first.database), defer_indexes(second.database)
+            )
+            assert sorted(counts)[0] == 0
+            assert sorted(counts)[1] > 5
+            left = await postgres_indexes(first)
+            assert {"resources_pkey", "idx_resources_cluster_eb4b5e"} <= left
+            assert any(name.startswith("uid_resources_cluster") for name in left)
+            assert "idx_resources_labels_gin" not in left
+            await first.resources.apply([row("uid-1", "one", labels={"app": "web"})], [])
+            assert await build_deferred_indexes(second.database) == sorted(counts)[1]
+            assert await postgres_indexes(first) == every
+            assert await defer_indexes(first.database) == 0  # no longer empty
         finally:
-            await store.close()
+            await first.close()
+            await second.close()
 
 
 @pytest.mark.postgres
