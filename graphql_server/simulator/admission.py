@@ -4,8 +4,8 @@ Owns finding the schema of a served type (the built-in catalogue, or the CRD's
 ``openAPIV3Schema`` for the served version) and checking a new object against it the
 way the apiserver does: objects lose the fields their schema does not declare (as typed
 decoding and CRD pruning drop them); built-in kinds get their defaults and must carry
-their required fields; custom resources must satisfy their schema (422 with one cause
-per field path).
+their required fields; custom resources take their schema's defaults and must satisfy
+it (422 with one cause per field path).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.defaults import apply_defaults
-from graphql_server.simulator.schemas import builtin, documents, validation, walking
+from graphql_server.simulator.schemas import builtin, defaulting, documents, validation, walking
 from graphql_server.simulator.status import invalid
 
 
@@ -60,7 +60,7 @@ def admit(rtype: ResourceType, obj: dict[str, Any], crd: dict[str, Any] | None) 
                 rtype.kind, name, rtype.group, [(path, "Required value") for path in missing]
             )
         return obj
-    pruned = prune(node, obj)
+    pruned = defaulting.apply_defaults(node, prune(node, obj))
     causes = list(validation.validate(node, pruned))
     if causes:
         raise invalid(rtype.kind, name, rtype.group, causes)
