@@ -90,6 +90,9 @@ async def test_explain_reads_the_published_schemas(kubectl: Kubectl) -> None:
     out = await kubectl.ok("explain", "pods.spec.containers.ports")
     assert "containerPort" in out
     assert "<integer>" in out
+    out = await kubectl.ok("explain", "selfsubjectaccessreviews.spec.resourceAttributes")
+    assert "SelfSubjectAccessReview" in out
+    assert "verb\t<string>" in out
     await kubectl.ok("apply", "-f", "-", stdin=CRD)
     out = await kubectl.ok("explain", "gadgets.spec.size")
     assert "How big." in out
