@@ -3,9 +3,10 @@
 Owns finding the schema of a served type (the built-in catalogue, or the CRD's
 ``openAPIV3Schema`` for the served version) and checking a new object against it the
 way the apiserver does: objects lose the fields their schema does not declare (as typed
-decoding and CRD pruning drop them); built-in kinds get their defaults and must carry
-their required fields; custom resources take their schema's defaults and must satisfy
-it (422 with one cause per field path).
+decoding and CRD pruning drop them); built-in kinds get their defaults, must carry
+their required fields and pass their semantic checks (``workload_checks``); custom
+resources take their schema's defaults and must satisfy it (422 with one cause per
+field path).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.defaults import apply_defaults
 from graphql_server.simulator.schemas import builtin, defaulting, documents, validation, walking
 from graphql_server.simulator.status import invalid
+from graphql_server.simulator.workload_checks import workload_causes
 
 
 def kind_schema(rtype: ResourceType, crd: dict[str, Any] | None) -> walking.Node | None:
@@ -55,10 +57,10 @@ def admit(rtype: ResourceType, obj: dict[str, Any], crd: dict[str, Any] | None) 
         missing = [
             path for path in walking.missing_required(node, obj) if not path.startswith("metadata")
         ]
-        if missing:
-            raise invalid(
-                rtype.kind, name, rtype.group, [(path, "Required value") for path in missing]
-            )
+        causes = [(path, "Required value") for path in missing]
+        causes += [c for c in workload_causes(rtype.kind, obj) if c not in causes]
+        if causes:
+            raise invalid(rtype.kind, name, rtype.group, causes)
         return obj
     pruned = defaulting.apply_defaults(node, prune(node, obj))
     causes = list(validation.validate(node, pruned))

@@ -98,6 +98,20 @@ spec:
       containers: [{name: a, image: nginx}]
 """
 
+# Its selector does not match its template's labels; a container has no image and
+# another repeats a name.
+MISMATCHED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: odd, namespace: shop}
+spec:
+  selector: {matchLabels: {app: odd}}
+  template:
+    metadata: {labels: {app: even}}
+    spec:
+      containers: [{name: a}, {name: a, image: nginx}]
+"""
+
 CRD = """\
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
