@@ -4,6 +4,7 @@ Per the API reference and the apiserver's validation: every container names an i
 and a name unique in its pod (init containers included); a Deployment's, ReplicaSet's,
 StatefulSet's or DaemonSet's selector (``matchLabels`` and ``matchExpressions``) must
 select its own pod template; the same rules hold on updates, which then change nothing.
+Each Status cause names the error type of its field error (``FieldValueRequired`` ...).
 """
 
 from __future__ import annotations
@@ -84,3 +85,20 @@ def test_a_selector_must_select_its_template() -> None:
     assert raised.value.status == 422
     stored = cluster.get_object("apps/v1", "StatefulSet", "db", "default")
     assert stored["spec"]["template"]["metadata"]["labels"]["app"] == "db"
+
+
+def test_each_cause_carries_the_reason_of_its_error_type() -> None:
+    # Status causes name apimachinery's field.ErrorType of each error.
+    cluster = SimulatedCluster("checks")
+    with pytest.raises(ApiError) as duplicate:
+        cluster.create_object(pod([{"name": "a"}, {"name": "a", "image": "x"}]))
+    details = duplicate.value.status_details or {}
+    assert [c["reason"] for c in details["causes"]] == [
+        "FieldValueRequired",
+        "FieldValueDuplicate",
+    ]
+    mismatch = stateful_set({"matchLabels": {"app": "db"}}, {"app": "web"})
+    with pytest.raises(ApiError) as raised:
+        cluster.create_object(mismatch)
+    details = raised.value.status_details or {}
+    assert [c["reason"] for c in details["causes"]] == ["FieldValueInvalid"]
