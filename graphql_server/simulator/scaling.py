@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql_server.simulator.catalogue import ResourceType
+from graphql_server.simulator.selectors import selector_text
 
 SCALE_VERBS = ("get", "patch", "update")
 _BUILTIN = ("deployments.apps", "replicasets.apps", "statefulsets.apps")
@@ -54,26 +55,6 @@ def _read(obj: Any, path: str) -> Any:
     return obj
 
 
-def _selector_string(selector: Any) -> str:
-    if isinstance(selector, str):
-        return selector
-    if not isinstance(selector, dict):
-        return ""
-    terms = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
-    for expr in selector.get("matchExpressions") or []:
-        values = ",".join(expr.get("values") or [])
-        operator = expr.get("operator")
-        if operator == "In":
-            terms.append(f"{expr['key']} in ({values})")
-        elif operator == "NotIn":
-            terms.append(f"{expr['key']} notin ({values})")
-        elif operator == "Exists":
-            terms.append(str(expr["key"]))
-        elif operator == "DoesNotExist":
-            terms.append(f"!{expr['key']}")
-    return ",".join(terms)
-
-
 def to_scale(obj: dict[str, Any], paths: ScalePaths) -> dict[str, Any]:
     meta = obj["metadata"]
     kept = ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
@@ -83,7 +64,7 @@ def to_scale(obj: dict[str, Any], paths: ScalePaths) -> dict[str, Any]:
         else (obj.get("spec") or {}).get("selector")
     )
     status: dict[str, Any] = {"replicas": int(_read(obj, paths.status_replicas) or 0)}
-    text = _selector_string(selector)
+    text = selector_text(selector)
     if text:
         status["selector"] = text
     return {

@@ -1,8 +1,9 @@
 """Label and field selectors, parsed the way the apiserver parses them.
 
-Owns parsing of ``labelSelector`` and ``fieldSelector`` query strings into matchers and
-the per-kind set of selectable fields. A malformed selector raises
-:class:`SelectorError`; callers turn it into a 400 ``BadRequest`` Status.
+Owns parsing of ``labelSelector`` and ``fieldSelector`` query strings into matchers,
+the per-kind set of selectable fields and the query text of a ``LabelSelector``
+object. A malformed selector raises :class:`SelectorError`; callers turn it into a 400
+``BadRequest`` Status.
 """
 
 from __future__ import annotations
@@ -335,3 +336,24 @@ def parse_field_selector(text: str | None, kind: str = "") -> FieldSelector | No
         return None
     selector = FieldSelector(text, kind)
     return None if selector.empty else selector
+
+
+def selector_text(selector: Any) -> str:
+    """A ``LabelSelector`` object (``matchLabels``, ``matchExpressions``) as query text."""
+    if isinstance(selector, str):
+        return selector
+    if not isinstance(selector, dict):
+        return ""
+    terms = [f"{k}={v}" for k, v in sorted((selector.get("matchLabels") or {}).items())]
+    for expr in selector.get("matchExpressions") or []:
+        values = ",".join(expr.get("values") or [])
+        operator = expr.get("operator")
+        if operator == "In":
+            terms.append(f"{expr['key']} in ({values})")
+        elif operator == "NotIn":
+            terms.append(f"{expr['key']} notin ({values})")
+        elif operator == "Exists":
+            terms.append(str(expr["key"]))
+        elif operator == "DoesNotExist":
+            terms.append(f"!{expr['key']}")
+    return ",".join(terms)

@@ -118,6 +118,25 @@ def too_large(requested: int, current: int) -> ApiError:
     )
 
 
+# The cause reason of each field error, by how its message starts (apimachinery's
+# field.ErrorType: "Required value" is FieldValueRequired, and so on).
+_CAUSE_REASONS = (
+    ("Required value", "FieldValueRequired"),
+    ("Duplicate value", "FieldValueDuplicate"),
+    ("Unsupported value", "FieldValueNotSupported"),
+    ("Forbidden", "FieldValueForbidden"),
+    ("Too long", "FieldValueTooLong"),
+    ("Too many", "FieldValueTooMany"),
+    ("Not found", "FieldValueNotFound"),
+)
+
+
+def cause_reason(message: str) -> str:
+    return next(
+        (r for start, r in _CAUSE_REASONS if message.startswith(start)), "FieldValueInvalid"
+    )
+
+
 def invalid(kind: str, name: str, group: str, causes: list[tuple[str, str]]) -> ApiError:
     """422 Invalid; ``causes`` are (field, message) pairs."""
     summary = ", ".join(f"{fld}: {msg}" for fld, msg in causes)
@@ -125,7 +144,7 @@ def invalid(kind: str, name: str, group: str, causes: list[tuple[str, str]]) -> 
     if group:
         details["group"] = group
     details["causes"] = [
-        {"reason": "FieldValueInvalid", "message": msg, "field": fld} for fld, msg in causes
+        {"reason": cause_reason(msg), "message": msg, "field": fld} for fld, msg in causes
     ]
     return ApiError(422, "Invalid", f'{kind} "{name}" is invalid: {summary}', details)
 

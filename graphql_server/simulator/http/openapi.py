@@ -1,9 +1,10 @@
 """The ``/openapi/v2`` and ``/openapi/v3`` endpoints of a simulated cluster.
 
 Owns rendering the OpenAPI documents of what the cluster serves right now (built-in
-kinds and established CRDs), the v3 index with a content hash per group/version (a
-``?hash=`` request is answered immutable, as real servers do), and choosing the v2
-encoding the client accepts (JSON, or the gnostic protobuf kubectl asks for).
+kinds, the create-only self-subject reviews and established CRDs), the v3 index with
+a content hash per group/version (a ``?hash=`` request is answered immutable, as real
+servers do), and choosing the v2 encoding the client accepts (JSON, or the gnostic
+protobuf kubectl asks for).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aiohttp import web
 
 from graphql_server.simulator.catalogue import CRD_GROUP, CRD_PLURAL, ResourceType
 from graphql_server.simulator.http.model import ClusterModel
+from graphql_server.simulator.http.reviews import review_groups, review_types
 from graphql_server.simulator.http.wire import json_response
 from graphql_server.simulator.schemas import documents, gnostic
 from graphql_server.simulator.status import path_not_found
@@ -38,6 +40,10 @@ def _group_versions(cluster: ClusterModel) -> dict[str, list[ResourceType]]:
     for group in cluster.groups:
         for version in cluster.versions_of(group):
             out[documents.gv_path(group, version)] = cluster.served_types(group, version)
+    for group, versions in review_groups().items():
+        for version in versions:
+            path = documents.gv_path(group, version)
+            out[path] = out.get(path, []) + review_types(group, version)
     return out
 
 

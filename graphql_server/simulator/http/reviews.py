@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from graphql_server.simulator.catalogue import ResourceType
 from graphql_server.simulator.http.model import ClusterModel
 from graphql_server.simulator.http.wire import json_body, json_response
 from graphql_server.simulator.status import (
@@ -41,6 +42,16 @@ def review_groups() -> dict[str, list[str]]:
     for group, version, _, _ in REVIEWS:
         groups.setdefault(group, []).append(version)
     return groups
+
+
+def review_types(group: str, version: str) -> list[ResourceType]:
+    """The review resources of ``group``/``version``, create-only (for OpenAPI)."""
+    return [
+        ResourceType(group=g, version=v, kind=kind, plural=plural, namespaced=False,
+                     singular=kind.lower(), verbs=("create",))
+        for g, v, plural, kind in REVIEWS
+        if (g, v) == (group, version)
+    ]  # fmt: skip
 
 
 def review_resources(group: str, version: str) -> list[dict[str, Any]]:

@@ -71,24 +71,25 @@ def _operation(rtype: ResourceType, action: str, params: Iterable[str], v3: bool
 
 
 def paths(rtype: ResourceType, v3: bool) -> dict[str, Any]:
-    """The collection and object paths of ``rtype`` with their operations."""
+    """The collection and object paths of ``rtype`` with the operations its verbs allow."""
     base = rtype.path_prefix
     if rtype.namespaced:
         base += "/namespaces/{namespace}"
     collection = f"{base}/{rtype.plural}"
     item = collection + "/{name}"
-    ops: dict[str, Any] = {
-        collection: {
-            "get": _operation(rtype, "list", ("labelSelector", "fieldSelector", "limit"), v3),
-            "post": _operation(rtype, "post", _WRITE_PARAMS, v3),
-        },
-        item: {
-            "get": _operation(rtype, "get", (), v3),
-            "put": _operation(rtype, "put", _WRITE_PARAMS, v3),
-            "patch": _operation(rtype, "patch", (*_WRITE_PARAMS, "force"), v3),
-            "delete": _operation(rtype, "delete", ("dryRun",), v3),
-        },
-    }
+    # (path, method, verb the type must serve, action, query parameters)
+    table = (
+        (collection, "get", "list", "list", ("labelSelector", "fieldSelector", "limit")),
+        (collection, "post", "create", "post", _WRITE_PARAMS),
+        (item, "get", "get", "get", ()),
+        (item, "put", "update", "put", _WRITE_PARAMS),
+        (item, "patch", "patch", "patch", (*_WRITE_PARAMS, "force")),
+        (item, "delete", "delete", "delete", ("dryRun",)),
+    )
+    ops: dict[str, Any] = {}
+    for path, method, verb, action, params in table:
+        if verb in rtype.verbs:
+            ops.setdefault(path, {})[method] = _operation(rtype, action, params, v3)
     return ops
 
 

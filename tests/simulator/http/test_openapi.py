@@ -4,7 +4,8 @@
 URL (a ``?hash=`` fetch is immutable); each document's paths carry their
 ``x-kubernetes-group-version-kind`` and the ``fieldValidation`` parameter, and its
 schemas the kinds with what they reference. A new CRD adds its group/version and
-changes nothing else's hash. ``/openapi/v2`` is swagger 2.0, or protobuf on request.
+changes nothing else's hash; the self-subject reviews are create-only kinds.
+``/openapi/v2`` is swagger 2.0, or protobuf on request.
 """
 
 from __future__ import annotations
@@ -56,6 +57,30 @@ async def test_v3_index_documents_and_hashes(sim: Sim) -> None:
         assert gadget["properties"]["metadata"]["allOf"][0]["$ref"].endswith(".ObjectMeta")
         async with session.get("/openapi/v3/apis/nothing.example/v1") as response:
             assert response.status == 404
+
+
+async def test_self_subject_reviews_are_create_only_kinds(sim: Sim) -> None:
+    # Real servers publish the review kinds with a single POST operation each.
+    async with aiohttp.ClientSession(sim.running.url) as session:
+        async with session.get("/openapi/v3") as response:
+            index = (await response.json())["paths"]
+        assert {"apis/authorization.k8s.io/v1", "apis/authentication.k8s.io/v1"} <= set(index)
+        async with session.get("/openapi/v3/apis/authorization.k8s.io/v1") as response:
+            doc = await response.json()
+        assert {path: list(ops) for path, ops in doc["paths"].items()} == {
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews": ["post"],
+            "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews": ["post"],
+        }
+        post = doc["paths"]["/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"]["post"]
+        assert post["x-kubernetes-action"] == "post"
+        assert post["operationId"] == "createSelfSubjectAccessReview"
+        review = doc["components"]["schemas"]["io.k8s.api.authorization.v1.SelfSubjectAccessReview"]
+        assert review["x-kubernetes-group-version-kind"] == [
+            {"group": "authorization.k8s.io", "version": "v1", "kind": "SelfSubjectAccessReview"}
+        ]
+        async with session.get("/openapi/v2") as response:
+            v2 = await response.json()
+        assert "io.k8s.api.authentication.v1.SelfSubjectReview" in v2["definitions"]
 
 
 async def test_v2_as_json_and_protobuf(sim: Sim) -> None:

@@ -98,6 +98,33 @@ spec:
       containers: [{name: a, image: nginx}]
 """
 
+# YAML reads the label value `on` as a boolean: a map of strings cannot hold it.
+WRONG_TYPE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: switch, namespace: shop}
+spec:
+  selector: {matchLabels: {app: switch}}
+  template:
+    metadata: {labels: {app: switch, power: on}}
+    spec:
+      containers: [{name: a, image: nginx, resources: {limits: {cpu: 1}}}]
+"""
+
+# Its selector does not match its template's labels; a container has no image and
+# another repeats a name.
+MISMATCHED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: odd, namespace: shop}
+spec:
+  selector: {matchLabels: {app: odd}}
+  template:
+    metadata: {labels: {app: even}}
+    spec:
+      containers: [{name: a}, {name: a, image: nginx}]
+"""
+
 CRD = """\
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

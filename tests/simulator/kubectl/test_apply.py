@@ -10,7 +10,7 @@ from __future__ import annotations
 import orjson
 
 from .conftest import Kubectl
-from .manifests import CRD, FIRST, NO_SELECTOR, SECOND, UNKNOWN_FIELD
+from .manifests import CRD, FIRST, NO_SELECTOR, SECOND, UNKNOWN_FIELD, WRONG_TYPE
 
 NS = ("-n", "shop")
 
@@ -76,6 +76,15 @@ async def test_create_and_replace_from_files_validate_against_openapi(kubectl: K
     err = await kubectl.fails("apply", "-f", "-", stdin=NO_SELECTOR)
     assert 'The Deployment "loose" is invalid' in err
     assert "spec.selector: Required value" in err
+    # A value its field's Go type cannot hold fails typed decoding: 400, nothing stored.
+    err = await kubectl.fails("apply", "-f", "-", stdin=WRONG_TYPE)
+    assert (
+        'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal '
+        "bool into Go struct field ObjectMeta.spec.template.metadata.labels of type string"
+    ) in err
+    assert (await kubectl.run("get", "deploy/switch", *NS))[0] != 0
+    # Quantities are strings in the schema and still take numbers (cpu: 1).
+    await kubectl.ok("apply", "-f", "-", stdin=WRONG_TYPE.replace("power: on", "power: 'on'"))
 
 
 async def test_explain_reads_the_published_schemas(kubectl: Kubectl) -> None:
@@ -90,6 +99,9 @@ async def test_explain_reads_the_published_schemas(kubectl: Kubectl) -> None:
     out = await kubectl.ok("explain", "pods.spec.containers.ports")
     assert "containerPort" in out
     assert "<integer>" in out
+    out = await kubectl.ok("explain", "selfsubjectaccessreviews.spec.resourceAttributes")
+    assert "SelfSubjectAccessReview" in out
+    assert "verb\t<string>" in out
     await kubectl.ok("apply", "-f", "-", stdin=CRD)
     out = await kubectl.ok("explain", "gadgets.spec.size")
     assert "How big." in out

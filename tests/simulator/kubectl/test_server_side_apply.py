@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from .conftest import Kubectl
-from .manifests import FIRST, NO_SELECTOR
+from .manifests import FIRST, MISMATCHED, NO_SELECTOR
 
 NS = ("-n", "shop")
 
@@ -113,6 +113,17 @@ async def test_apply_cannot_create_a_deployment_without_its_required_fields(
     assert 'The Deployment "loose" is invalid' in err
     assert "spec.selector: Required value" in err
     code, _, _ = await kubectl.run("get", "deploy/loose", *NS)
+    assert code != 0
+    # The apiserver's validation of pod templates and selectors, beyond the schema.
+    err = await kubectl.fails("apply", "--server-side", "-f", "-", stdin=MISMATCHED)
+    assert 'The Deployment "odd" is invalid' in err
+    assert "spec.template.spec.containers[0].image: Required value" in err
+    assert 'spec.template.spec.containers[1].name: Duplicate value: "a"' in err
+    assert (
+        'spec.template.metadata.labels: Invalid value: map[string]string{"app":"even"}: '
+        "`selector` does not match template `labels`"
+    ) in err
+    code, _, _ = await kubectl.run("get", "deploy/odd", *NS)
     assert code != 0
 
 
