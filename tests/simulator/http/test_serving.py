@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 
 import orjson
@@ -13,11 +12,8 @@ from kubernetes_asyncio import client
 
 from graphql_server.simulator import run_simulator
 
+from ...conftest import installed_kubectl
 from ..helpers import Sim, api_client
-
-KUBECTL = shutil.which("kubectl") or (
-    "/usr/bin/kubectl" if Path("/usr/bin/kubectl").exists() else None
-)
 
 
 async def test_run_simulator_until_cancelled(tmp_path: Path) -> None:
@@ -53,13 +49,12 @@ async def test_kubeconfig_merge(sim: Sim, tmp_path: Path) -> None:
     assert config["current-context"] == "first"
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 async def test_kubectl_against_the_simulator(sim: Sim, tmp_path: Path) -> None:
-    assert KUBECTL is not None
+    binary = installed_kubectl()
 
     async def kubectl(*args: str) -> str:
         process = await asyncio.create_subprocess_exec(
-            KUBECTL,
+            binary,
             "--kubeconfig",
             str(sim.kubeconfig),
             "--cache-dir",
