@@ -33,7 +33,7 @@ from graphql_server.broker.leases import LeaseStore
 from graphql_server.kube.config import client_from_kubeconfig
 from graphql_server.kube.discovery import TypeFilter, discover
 from tests.conftest import free_port, postgres_database
-from tests.helpers import ws_client
+from tests.helpers import until, ws_client
 from tests.natsserver import NatsServer
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
@@ -148,6 +148,7 @@ class Watcher:
         self.name = name
         self.ws = f"ws://127.0.0.1:{port}/graphql"
         self.http = f"http://127.0.0.1:{port}/graphql"
+        self.metrics = f"http://127.0.0.1:{port}/metrics"
         self.view: Inventory = {}
         self.events: list[tuple[str, str, str]] = []
         self.refetches = 0
@@ -176,7 +177,7 @@ class Watcher:
     async def _follow(self) -> None:
         async with ws_client(self.ws) as client:
             op = await client.subscribe(SUBSCRIPTION)
-            await asyncio.sleep(0.5)  # the subscription is in place before the snapshot
+            await self._on_its_feed()  # in place before the snapshot: no event falls between
             base = await snapshot(self.http)
             self.view = base
             self.ready.set()
@@ -197,6 +198,24 @@ class Watcher:
                 self._apply(
                     event["type"], event["resource"]["id"], event["resource"]["resourceVersion"]
                 )
+
+    async def _on_its_feed(self) -> None:
+        """Until the replica's metrics show this subscription attached to a running
+        execution that has joined its feed (each replica has this one subscriber)."""
+
+        async def attached() -> bool:
+            async with aiohttp.ClientSession() as session, session.get(self.metrics) as response:
+                text = await response.text()
+            figures = {
+                name: float(value)
+                for name, _, value in (line.partition(" ") for line in text.splitlines())
+                if name.startswith("graphql_server_")
+            }
+            executions = figures.get("graphql_server_subscription_executions", 0)
+            feeds = figures.get("graphql_server_subscription_feeds", 0)
+            return figures.get("graphql_server_subscribers", 0) >= 1 and feeds >= executions >= 1
+
+        await until(attached, 20, f"{self.name}: the subscription is on its feed")
 
     def _apply(self, kind: str, rid: str, version: str) -> None:
         self.events.append((kind, rid, version))
