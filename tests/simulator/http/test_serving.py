@@ -31,7 +31,7 @@ async def test_run_simulator_until_cancelled(tmp_path: Path) -> None:
             pods = await client.CoreV1Api(api).list_pod_for_all_namespaces()
             assert len(pods.items) > 50
             first = int(pods.metadata.resource_version)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # time passes on purpose: the simulator churns meanwhile
             again = await client.CoreV1Api(api).list_namespace()
             assert int(again.metadata.resource_version) > first
     finally:

@@ -445,9 +445,9 @@ async def scenario(
 
         # NATS restarts under everyone while the cluster churns.
         await sim(session, "POST", f"{simulator_url}/_sim/churn", rate=40, seed=3)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # time passes on purpose: churn before, during, after
         await nats.restart(downtime=1.0)
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)  # (on purpose, as above)
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
         expected = await converged(kubeconfig, database_url)
         await views_settle(watchers, expected)
@@ -460,7 +460,7 @@ async def scenario(
         # A replica restarts too; its subscriber reconnects and refetches.
         replicas[0].stop()
         replicas[0].start()
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)  # time passes on purpose: churn while the replica restarts
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
         expected = await converged(kubeconfig, database_url)
         await views_settle(watchers, expected, within=30)
@@ -470,10 +470,10 @@ async def scenario(
         victim = next(r for r in replicas if writer.endswith(f":{r.pid}"))
         survivor = watchers[1 - replicas.index(victim)]
         await sim(session, "POST", f"{simulator_url}/_sim/churn", rate=40, seed=5)
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # time passes on purpose: the writer dies mid-churn
         victim.stop(signal.SIGKILL)
         await taken_over(leases, "writer", previous=writer, within=float(TTL) * 4)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # time passes on purpose: churn under the new writer
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
         expected = await converged(kubeconfig, database_url)
         await views_settle([survivor], expected)
