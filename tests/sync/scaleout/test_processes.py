@@ -88,6 +88,10 @@ class Process:
                 self.child.wait(5)
         self.child = None
 
+    async def halt(self, sig: int = signal.SIGTERM) -> None:
+        """``stop`` without blocking the event loop: the test's subscribers keep reading."""
+        await asyncio.to_thread(self.stop, sig)
+
     def tail(self) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return f"--- {self.name} ---\n" + "\n".join(text.splitlines()[-25:])
@@ -454,11 +458,11 @@ async def scenario(
 
         # The agent restarts: a replica takes the cluster over meanwhile, at once.
         await sim(session, "POST", f"{simulator_url}/_sim/churn", rate=40, seed=4)
-        agent.stop()
+        await agent.halt()
         await taken_over(leases, f"cluster.{cluster_id}", previous="agent", within=5)
         agent.start()
         # A replica restarts too; its subscriber reconnects and refetches.
-        replicas[0].stop()
+        await replicas[0].halt()
         replicas[0].start()
         await asyncio.sleep(2.0)  # time passes on purpose: churn while the replica restarts
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
@@ -471,7 +475,7 @@ async def scenario(
         survivor = watchers[1 - replicas.index(victim)]
         await sim(session, "POST", f"{simulator_url}/_sim/churn", rate=40, seed=5)
         await asyncio.sleep(0.5)  # time passes on purpose: the writer dies mid-churn
-        victim.stop(signal.SIGKILL)
+        await victim.halt(signal.SIGKILL)
         await taken_over(leases, "writer", previous=writer, within=float(TTL) * 4)
         await asyncio.sleep(1.0)  # time passes on purpose: churn under the new writer
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
