@@ -33,6 +33,26 @@ class ResourceEventType(StrEnum):
     DELETED = "DELETED"
 
 
+class SyncPhase(StrEnum):
+    """Where the sync of a cluster or resource type stands."""
+
+    PENDING = "PENDING"
+    SYNCING = "SYNCING"
+    SYNCED = "SYNCED"
+    DEGRADED = "DEGRADED"
+    STOPPED = "STOPPED"
+
+
+class Severity(StrEnum):
+    """How much an event log entry matters, from SUCCESS to CRITICAL."""
+
+    SUCCESS = "success"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceEvent:
     """A committed change of one stored resource.

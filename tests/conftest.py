@@ -25,9 +25,27 @@ from graphql_server.store import Store
 from graphql_server.websocket_protocol import CoalescingWebSocketProtocol
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+KUBECTL_DIR = Path(os.environ.get("KUBECTL_DIR", "/usr/lib/google-cloud-sdk/bin"))
+KUBECTL_VERSION = "1.33"  # the newest the Google Cloud CLI installs here
 POSTGRES_ADMIN_URL = os.environ.get(
     "GRAPHQL_SERVER_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test"
 )
+
+
+def installed_kubectl(version: str = KUBECTL_VERSION) -> Path:
+    """The kubectl ``version`` the Google Cloud CLI installs in ``KUBECTL_DIR``.
+
+    Without it the test is skipped, or failed when ``CI=true``: CI installs it
+    (``.ci/packages``), so a missing binary there is a broken setup, not a reason to
+    pass silently.
+    """
+    binary = KUBECTL_DIR / f"kubectl.{version}"
+    if not os.access(binary, os.X_OK):
+        message = f"kubectl {version} is not installed at {binary}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return binary
 
 
 def free_port() -> int:

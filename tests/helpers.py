@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
 import websockets
+
+from graphql_server.broker import Broker
 
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
@@ -29,6 +31,21 @@ async def until(condition: Callable[[], Awaitable[bool] | bool], within: float, 
         if time.monotonic() > deadline:
             raise AssertionError(f"within {within}s: {what}")
         await asyncio.sleep(0.05)
+
+
+def subscriber_counts(broker: Broker, *topics: str) -> dict[str, int]:
+    """How many subscribers each topic has now (before subscribing to it)."""
+    return {topic: broker.subscriber_count(topic) for topic in topics}
+
+
+async def until_subscribed(broker: Broker, before: Mapping[str, int], within: float = 10) -> None:
+    """Until each topic has a subscriber more than ``before`` counted: the subscriptions
+    just opened have reached the broker, so nothing published from now on is missed."""
+    await until(
+        lambda: all(broker.subscriber_count(t) > n for t, n in before.items()),
+        within,
+        f"a new subscriber on each of {sorted(before)}",
+    )
 
 
 async def post(

@@ -11,11 +11,18 @@ from __future__ import annotations
 import strawberry
 
 from graphql_server.connectivity import Reach
-from graphql_server.events import ResourceEventType
+from graphql_server.events import ResourceEventType, Severity, SyncPhase
 from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.services.health import HealthStatus
 
-__all__ = ["ConnectionStatus", "HealthStatus", "Reach", "ResourceEventType"]
+__all__ = [
+    "ConnectionStatus",
+    "HealthStatus",
+    "Reach",
+    "ResourceEventType",
+    "Severity",
+    "SyncPhase",
+]
 
 strawberry.enum(
     ConnectionStatus,
@@ -23,6 +30,14 @@ strawberry.enum(
     description="Where a connection stands in its lifecycle.",
 )
 strawberry.enum(ResourceEventType, name="ResourceEventType")
+strawberry.enum(
+    SyncPhase, name="SyncPhase", description="Where the sync of a cluster or resource type stands."
+)
+strawberry.enum(
+    Severity,
+    name="Severity",
+    description="How much an event log entry matters, from SUCCESS to CRITICAL.",
+)
 strawberry.enum(
     Reach,
     name="Reach",

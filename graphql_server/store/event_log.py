@@ -21,13 +21,13 @@ from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 
 from graphql_server.errors import BadInput
-from graphql_server.events import LogEntry
+from graphql_server.events import LogEntry, Severity
 from graphql_server.store.connection_models import EventLogEntry
 from graphql_server.store.database import Database
 from graphql_server.store.paging import check_first, decode_cursor, encode_cursor
 from graphql_server.store.values import printable, usable_all
 
-SEVERITIES = ("success", "info", "warning", "error", "critical")
+SEVERITIES = tuple(severity.value for severity in Severity)
 GROUP_WINDOW = timedelta(hours=1)
 MAX_IDS = 1000
 _CURSOR = "log"

@@ -17,14 +17,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from graphql_server.broker import Broker
-from graphql_server.events import SYNC_TOPIC, ResourceEvent, ResourceEventType, SyncStatusEvent
+from graphql_server.events import (
+    SYNC_TOPIC,
+    ResourceEvent,
+    ResourceEventType,
+    SyncPhase,
+    SyncStatusEvent,
+)
 from graphql_server.kube.discovery import ResourceType
 from graphql_server.store import Store
 from graphql_server.store.faults import describe
 
 log = logging.getLogger(__name__)
 
-PHASES = ("PENDING", "SYNCING", "SYNCED", "DEGRADED", "STOPPED")
+PHASES = tuple(phase.value for phase in SyncPhase)
 
 
 @dataclass(slots=True)

@@ -30,7 +30,7 @@ from typing import Any
 from graphql_server.broker import Broker
 from graphql_server.events import RESOURCES_TOPIC, ResourceEvent
 from graphql_server.kube.discovery import ResourceType
-from graphql_server.retrying import Backoff, Jitter
+from graphql_server.retrying import Backoff, Jitter, retry
 from graphql_server.store import Store
 from graphql_server.store.clusters import forget_resume_versions, save_resume_versions
 from graphql_server.store.faults import describe, is_transient
@@ -48,6 +48,11 @@ thousands never arrives at once in a mailbox of a subscriber that keeps up."""
 def database_backoff() -> Backoff:
     """Waits between attempts on a database that is away: 0.2 s doubling to 10 s."""
     return Backoff(0.2, 10.0, Jitter.NONE)
+
+
+async def transient(exc: BaseException) -> bool:
+    """Whether the same write can succeed later (``retrying.retry``'s ``when``)."""
+    return is_transient(exc)
 
 
 @dataclass(slots=True)
@@ -275,47 +280,52 @@ class Writer:
         async def checkpoint(connection: Any) -> None:
             await save_resume_versions(connection, dialect, saved)
 
-        backoff = database_backoff()
-        while True:
-            try:
-                events = await self.store.resources.apply(upserts, deletes, after=checkpoint)
-            except Exception as exc:
-                if not is_transient(exc):
-                    raise
-                await self._wait_for_database(exc, backoff)
-                continue
-            self._available()
-            return events
+        events = await retry(
+            lambda: self.store.resources.apply(upserts, deletes, after=checkpoint),
+            database_backoff(),
+            when=transient,
+            on_retry=self._unavailable,
+        )
+        self._available()
+        return events
 
     async def _sweep(self, sweep: Sweep) -> None:
         rtype = sweep.resource_type
         key = (sweep.cluster_id, rtype.name)
-        backoff = database_backoff()
         failures = 0
-        while True:
-            try:
-                events = await self.store.resources.sweep(
+
+        async def worth_another(exc: BaseException) -> bool:
+            """Transient faults for as long as they last; others SWEEP_ATTEMPTS times."""
+            nonlocal failures
+            if is_transient(exc):
+                return True
+            failures += 1
+            return failures < SWEEP_ATTEMPTS
+
+        def waiting(exc: BaseException, delay: float) -> None:
+            if is_transient(exc):
+                self._unavailable(exc, delay)
+
+        try:
+            events = await retry(
+                lambda: self.store.resources.sweep(
                     sweep.cluster_id, rtype.name, sweep.keep, version=sweep.checkpoint
-                )
-                break
-            except Exception as exc:
-                if is_transient(exc):
-                    await self._wait_for_database(exc, backoff)
-                    continue
-                failures += 1
-                if failures >= SWEEP_ATTEMPTS:
-                    self.abandoned_sweeps += 1
-                    error = f"sweep failed: {describe(exc)}"
-                    log.error(
-                        "giving up the sweep of %s after %d attempts: %s",
-                        rtype.name,
-                        failures,
-                        describe(exc),
-                        extra={"cluster_id": sweep.cluster_id},
-                    )
-                    self._refuse(sweep.cluster_id, rtype.name, "", error)
-                    return
-                await asyncio.sleep(backoff.next_delay())
+                ),
+                database_backoff(),
+                when=worth_another,
+                on_retry=waiting,
+            )
+        except Exception as exc:
+            self.abandoned_sweeps += 1
+            log.error(
+                "giving up the sweep of %s after %d attempts: %s",
+                rtype.name,
+                failures,
+                describe(exc),
+                extra={"cluster_id": sweep.cluster_id},
+            )
+            self._refuse(sweep.cluster_id, rtype.name, "", f"sweep failed: {describe(exc)}")
+            return
         self._available()
         await self._publish(events)
         refused = self.refused.get(key)
@@ -334,21 +344,21 @@ class Writer:
         async def resume_from_lists(connection: Any) -> None:
             await forget_resume_versions(connection, dialect, cluster_id)
 
-        backoff = database_backoff()
-        while True:
-            try:
-                await self.store.resources.forget_versions(cluster_id, after=resume_from_lists)
-                break
-            except Exception as exc:
-                if not is_transient(exc):
-                    log.error(
-                        "cluster %s: cannot forget its stored versions: %s",
-                        cluster_id,
-                        describe(exc),
-                        extra={"cluster_id": cluster_id},
-                    )
-                    return
-                await self._wait_for_database(exc, backoff)
+        try:
+            await retry(
+                lambda: self.store.resources.forget_versions(cluster_id, after=resume_from_lists),
+                database_backoff(),
+                when=transient,
+                on_retry=self._unavailable,
+            )
+        except Exception as exc:
+            log.error(
+                "cluster %s: cannot forget its stored versions: %s",
+                cluster_id,
+                describe(exc),
+                extra={"cluster_id": cluster_id},
+            )
+            return
         self._available()
         log.info(
             "cluster %s: stored versions forgotten; its next lists replace its rows",
@@ -356,8 +366,8 @@ class Writer:
             extra={"cluster_id": cluster_id},
         )
 
-    async def _wait_for_database(self, exc: BaseException, backoff: Backoff) -> None:
-        delay = backoff.next_delay()
+    def _unavailable(self, exc: BaseException, delay: float) -> None:
+        """A transient fault: the database is away; said once, then each retry logged."""
         error = describe(exc)
         if self.unavailable is None:
             log.error("cannot commit: the database is unavailable (%s)", error)
@@ -365,7 +375,6 @@ class Writer:
             if self.on_health is not None:
                 self.on_health(error)
         log.warning("database unavailable (%s); retrying in %.1fs", error, delay)
-        await asyncio.sleep(delay)
 
     def _available(self) -> None:
         if self.unavailable is None:

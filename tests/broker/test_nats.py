@@ -119,13 +119,14 @@ async def take(subscription: Subscription, count: int, wait: float = 10.0) -> li
 
 
 async def wait_followers(*brokers: NatsBroker) -> None:
-    """Followers have their consumers (a new follower starts with what comes next)."""
-    async with asyncio.timeout(10):
-        while True:
-            if all(f.last is not None for b in brokers for f in b.followers.values()):
-                break
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.1)
+    """Followers know where their streams end: their consumers start right after
+    that sequence, so whatever is published from now on reaches them, whether or not
+    the consumer is created yet."""
+    await until(
+        lambda: all(f.last is not None for b in brokers for f in b.followers.values()),
+        10,
+        "every follower read its stream's last sequence",
+    )
 
 
 async def test_every_replica_receives_every_event_in_order(nats_server: NatsServer) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI
+from tests.helpers import until
 
 PREFIX = "graphql-server: "
 
@@ -115,14 +116,26 @@ class ServerProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
     def wait_for(self, fragment: str, within: float = 60) -> None:
+        """Until the output shows ``fragment`` (blocking: for tests without an event loop)."""
         deadline = time.monotonic() + within
-        while fragment not in self.output():
-            assert self.child is not None
-            if self.child.poll() is not None:
-                raise AssertionError(f"exited {self.child.returncode}:\n{self.output()}")
-            if time.monotonic() > deadline:
-                raise AssertionError(f"no {fragment!r} within {within}s:\n{self.output()}")
+        while not self._shows(fragment, deadline, within):
             time.sleep(0.05)
+
+    async def shows(self, fragment: str, within: float = 60) -> None:
+        """Until the output shows ``fragment``, leaving the test's event loop running
+        (servers the test serves in-process keep answering meanwhile)."""
+        deadline = time.monotonic() + within
+        await until(lambda: self._shows(fragment, deadline, within), within + 1, fragment)
+
+    def _shows(self, fragment: str, deadline: float, within: float) -> bool:
+        if fragment in self.output():
+            return True
+        assert self.child is not None
+        if self.child.poll() is not None:
+            raise AssertionError(f"exited {self.child.returncode}:\n{self.output()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {fragment!r} within {within}s:\n{self.output()}")
+        return False
 
     def stop(self, sig: int = signal.SIGTERM, within: float = 10) -> tuple[int, float]:
         """Send ``sig``; return the exit code and the seconds it took to exit."""

@@ -80,7 +80,7 @@ async def test_an_unreachable_cluster_is_reported_at_once(
     args = ["serve", "--kubeconfig", str(kubeconfig), "--port", str(port)]
     started = time.monotonic()
     with background(*args, "--data-dir", str(tmp_path / "d"), log=tmp_path / "serve.log") as s:
-        s.wait_for("serving GraphQL at", within=30)
+        await s.shows("serving GraphQL at", within=30)
         first = await _tested(base, None, within=30 - (time.monotonic() - started))
         assert first["name"] == "faraway"
         assert first["url"] == server

@@ -3,12 +3,12 @@ the event log and the live subscriptions."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
+from graphql_server.events import CONNECTIONS_TOPIC, LOG_TOPIC
 from graphql_server.lifecycle import ConnectionStatus
 from tests.conftest import RunningServer
-from tests.helpers import TRANSPORT_WS, data, ws_client
+from tests.helpers import TRANSPORT_WS, data, subscriber_counts, until_subscribed, ws_client
 
 from .gql import ASSIGN_CREDENTIAL, CONNECTIONS, CREATE_CREDENTIAL, EVENTS, TRANSITION, codes
 
@@ -214,6 +214,7 @@ async def test_live_connection_events_and_log(server: RunningServer) -> None:
         ws_client(server.ws_url, TRANSPORT_WS) as watcher,
         ws_client(server.ws_url, TRANSPORT_WS) as reader,
     ):
+        before = subscriber_counts(server.services.broker, CONNECTIONS_TOPIC, LOG_TOPIC)
         changes = await watcher.subscribe(
             "subscription ($f: ConnectionFilter) { connectionEvents(filter: $f) "
             "{ type previousStatus connection { name status } } }",
@@ -223,7 +224,7 @@ async def test_live_connection_events_and_log(server: RunningServer) -> None:
             'subscription { events(filter: {categories: ["status_change"]}) '
             "{ category subjectName message actor } }"
         )
-        await asyncio.sleep(0.2)
+        await until_subscribed(server.services.broker, before)
         await data(url, TRANSITION, {"id": grafana, "status": "IGNORED"})
         await data(url, TRANSITION, {"id": prom, "status": "IGNORED"})
         await data(url, TRANSITION, {"id": prom, "status": "DELETED"})

@@ -3,7 +3,6 @@ an event, a subscription message or a log line."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -12,11 +11,12 @@ from typing import Any
 
 import pytest
 
+from graphql_server.events import CONNECTIONS_TOPIC, LOG_TOPIC
 from graphql_server.simulator import RunningSimulator
 from tests.conftest import RunningServer
 from tests.connectivity.conftest import PROM_USER, Prometheus
 from tests.connectivity.servers import GRAFANA_TOKEN
-from tests.helpers import post, ws_client
+from tests.helpers import post, subscriber_counts, until_subscribed, ws_client
 
 from .conftest import SIM_TOKEN
 from .gql import ASSIGN_CREDENTIAL, CONNECTIONS, CREATE_CREDENTIAL, EVENTS, REGISTER, TEST
@@ -92,9 +92,10 @@ async def test_secrets_stay_sealed_everywhere(
         ws_client(server.ws_url) as events_client,
         ws_client(server.ws_url) as connections_client,
     ):
+        before = subscriber_counts(server.services.broker, LOG_TOPIC, CONNECTIONS_TOPIC)
         events_op = await events_client.subscribe(LIVE_EVENTS)
         connections_op = await connections_client.subscribe(LIVE_CONNECTIONS)
-        await asyncio.sleep(0.2)
+        await until_subscribed(server.services.broker, before)
 
         prom = await call(
             REGISTER,

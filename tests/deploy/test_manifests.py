@@ -4,15 +4,14 @@ exactly the verbs the code uses, and the container build runs as a non-root user
 from __future__ import annotations
 
 import ast
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from graphql_server.settings import describe
+from tests.conftest import installed_kubectl
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -185,11 +184,12 @@ def test_the_postgres_and_nats_variant() -> None:
     assert set(env) - NOT_YET_SETTINGS <= {row[1] for row in describe()}
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 def test_kustomize_renders_both_variants() -> None:
+    kubectl = installed_kubectl()
+
     def render(directory: Path) -> list[dict[str, Any]]:
         result = subprocess.run(
-            ["kubectl", "kustomize", str(directory)],
+            [str(kubectl), "kustomize", str(directory)],
             capture_output=True,
             text=True,
             check=True,

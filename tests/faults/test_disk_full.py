@@ -1,9 +1,10 @@
 """SQLite on a disk that fills up: a full disk is an outage, not a refusal of content.
 
 The data directory is an 8 MB tmpfs (mounting needs root: without it the tests skip,
-saying why). While the disk is full the writer keeps every change and reports
-itself unavailable; once space is freed the store ends equal to the cluster, with
-no row counted as refused. A server started on a full disk says so in one line.
+saying why, or fail under ``CI=true``, where they must run). While the disk is full
+the writer keeps every change and reports itself unavailable; once space is freed
+the store ends equal to the cluster, with no row counted as refused. A server started
+on a full disk says so in one line.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from graphql_server.simulator import SimulatedCluster
+from tests.conftest import IN_CI
 from tests.faults.harness import served_sync
 from tests.helpers import until
 from tests.sync.harness import converge
@@ -34,7 +36,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
+        problem = f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}"
+        if IN_CI:
+            pytest.fail(f"the full-disk tests must run in CI: {problem}")
+        pytest.skip(problem)
     try:
         yield mount
     finally:

@@ -18,16 +18,17 @@ from tests.helpers import until
 from tests.sync.harness import converge
 
 
-async def test_an_unreachable_cluster_is_degraded_then_recovers(tmp_path: Path) -> None:
+async def test_an_unreachable_cluster_is_degraded_then_recovers(
+    database_url: str, tmp_path: Path
+) -> None:
     cluster = SimulatedCluster("sim", seed=7, bookmark_interval=0.3)
     cluster.seed_objects(150)
     port = free_port()
-    url = f"sqlite://{tmp_path / 'inventory.sqlite3'}"
     api: AbstractAsyncContextManager[object] | None = cluster.serving(port=port)
     running = await api.__aenter__()
     try:
         kubeconfig = running.write_kubeconfig(tmp_path / "kc")
-        async with served_sync(url, tmp_path, cluster, kubeconfig) as synced:
+        async with served_sync(database_url, tmp_path, cluster, kubeconfig) as synced:
             await converge(synced.store, cluster)
             await until(lambda: synced.phase() == "SYNCED", 10, "the cluster is SYNCED")
             await api.__aexit__(None, None, None)  # the API server goes away, port closed

@@ -195,3 +195,69 @@ async def test_a_server_error_degrades_and_retries(server: ScriptedServer) -> No
     assert ("report", "DEGRADED", "http_500") in sink.calls
     assert reflector.restarts["http_500"] == 1
     assert sink.data() == [("listed", ["a"]), ("list_complete", ["a"], "10")]
+
+
+TOO_LARGE = {
+    "kind": "Status",
+    "code": 504,
+    "reason": "Timeout",
+    "message": "Too large resource version: 21, current: 7",
+    "details": {"causes": [{"reason": "ResourceVersionTooLarge"}]},
+}
+
+
+class RegressionSink(RecordingSink):
+    def regressed(self, reason: str) -> None:
+        self.calls.append(("regressed", reason))
+
+
+@pytest.mark.parametrize("how", ["status", "event"])
+async def test_a_too_large_resource_version_is_a_regression_and_relists(
+    server: ScriptedServer, how: str
+) -> None:
+    script = server.script
+    script.lists.extend([listing("21", "a"), listing("7", "b")])
+    refused: Answer | Stream = (
+        Answer(TOO_LARGE, status=504) if how == "status" else Stream([event("ERROR", TOO_LARGE)])
+    )
+    script.watches.append(refused)
+    sink = RegressionSink()
+    reflector = await _run_until(server, sink, lambda _: len(_watches(server)) >= 2)
+    regressions = [call for call in sink.calls if call[0] == "regressed"]
+    assert len(regressions) == 1, sink.calls
+    assert "Too large resource version" in regressions[0][1]
+    # The list from the restored server is taken as it is, older than what was seen.
+    assert sink.data()[-2:] == [("listed", ["b"]), ("list_complete", ["b"], "7")]
+    assert reflector.relist_reasons == {"initial": 1, "regression": 1}
+    assert _watches(server)[1]["resourceVersion"] == "7"
+
+
+async def test_a_watch_event_older_than_seen_is_a_regression(server: ScriptedServer) -> None:
+    script = server.script
+    script.lists.extend([listing("10", "a"), listing("5", "c")])
+    script.watches.append(
+        Stream([event("MODIFIED", pod("a", "20")), event("ADDED", pod("b", "12"))], then="stall")
+    )
+    sink = RegressionSink()
+    reflector = await _run_until(server, sink, lambda _: len(_watches(server)) >= 2)
+    assert ("changed", "ADDED", "b") not in sink.calls  # the older event is not applied
+    [(_, reason)] = [call for call in sink.calls if call[0] == "regressed"]
+    assert "12" in reason
+    assert "20" in reason
+    assert reflector.relist_reasons == {"initial": 1, "regression": 1}
+    assert _watches(server)[1]["resourceVersion"] == "5"
+
+
+async def test_a_relist_older_than_seen_is_a_regression(server: ScriptedServer) -> None:
+    script = server.script
+    script.lists.extend([listing("10", "a"), listing("4", "a"), listing("4", "a")])
+    script.watches.append(Stream([event("MODIFIED", pod("a", "30")), event("ERROR", GONE)]))
+    sink = RegressionSink()
+    reflector = await _run_until(server, sink, lambda _: len(_watches(server)) >= 2)
+    [(_, reason)] = [call for call in sink.calls if call[0] == "regressed"]
+    assert "the list" in reason
+    assert "30" in reason
+    # Expired, relisted at an older version: detected; relisted again, and that list holds.
+    assert reflector.relist_reasons == {"initial": 1, "regression": 1}
+    assert len(_lists(server)) == 3
+    assert _watches(server)[1]["resourceVersion"] == "4"

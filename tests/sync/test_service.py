@@ -8,6 +8,7 @@ from pathlib import Path
 from graphql_server.components import sync_component
 from graphql_server.settings import Settings
 from graphql_server.simulator import SimulatedCluster
+from tests.api.inventory.seed import wait_for_feeds
 from tests.conftest import free_port, serving
 from tests.helpers import data, ws_client
 from tests.sync.harness import converge, store_inventory, synced_cluster
@@ -33,7 +34,7 @@ async def test_filtered_subscription_while_the_cluster_churns(
             await converge(server.services.store, cluster)
             async with ws_client(server.ws_url) as client:
                 op = await client.subscribe(SUBSCRIPTION, {"filter": {"kinds": ["Pod"]}})
-                await asyncio.sleep(0.2)
+                await wait_for_feeds(server)
                 await cluster.start_churn(100, seed=5)
                 received = [
                     (await client.next_data(op, wait=15))["data"]["resourceEvents"]

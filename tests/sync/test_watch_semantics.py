@@ -57,7 +57,7 @@ async def test_live_churn_converges(database_url: str, tmp_path: Path) -> None:
         await converge(synced.store, synced.cluster)
         async with recording(synced.broker) as events:
             churn = await synced.cluster.start_churn(200, seed=3)
-            await asyncio.sleep(1.5)
+            await asyncio.sleep(1.5)  # time passes on purpose: 1.5 s of churn to follow
             await synced.cluster.stop_churn()
             await converge(synced.store, synced.cluster)
             await synced.service.writer.idle()

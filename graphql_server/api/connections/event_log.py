@@ -4,24 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
 
+from graphql_server.api.enums import Severity
 from graphql_server.api.pages import PageInfo
 from graphql_server.events import LogEntry
 from graphql_server.lifecycle import ConnectionStatus
 from graphql_server.services.health_checking import ACTOR as HEALTH_ACTOR
-
-
-@strawberry.enum(description="How much an event log entry matters, from SUCCESS to CRITICAL.")
-class Severity(Enum):
-    SUCCESS = "success"
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-    CRITICAL = "critical"
 
 
 @strawberry.type(description="An entry of the event log: what happened, to what, by whom.")

@@ -9,8 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_server.api.connections.event_log import Severity
-from graphql_server.api.enums import ConnectionStatus, Reach
+from graphql_server.api.enums import ConnectionStatus, Reach, Severity
 from graphql_server.connectivity import get_definition
 from graphql_server.errors import BadInput
 from graphql_server.events import LOG_CATEGORIES, LOG_SUBJECT_TYPES

@@ -34,12 +34,6 @@ from graphql_server.services.records import (
     Store,
 )
 
-strawberry.enum(
-    ConnectionStatus,
-    name="ConnectionStatus",
-    description="Where a connection stands in its lifecycle.",
-)
-
 
 @strawberry.type(description="A credential field: whether it is set, and its value if not secret.")
 class CredentialField:

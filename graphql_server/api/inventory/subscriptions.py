@@ -18,6 +18,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from graphql_server.api.context import Info
+from graphql_server.api.enums import SyncPhase
 from graphql_server.api.errors import MissedEvents
 from graphql_server.api.inventory.filters import (
     ResourceFilter,
@@ -31,7 +32,6 @@ from graphql_server.api.inventory.types import (
     Resource,
     ResourceEvent,
     ResourceSummary,
-    SyncPhase,
     SyncStatus,
 )
 from graphql_server.api.registry.fingerprints import Fingerprints

@@ -9,14 +9,13 @@ store are those that follow links (``owners``, ``children``, ``totalCount``,
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from graphql_server.api.context import Info
-from graphql_server.api.enums import ResourceEventType
+from graphql_server.api.enums import ResourceEventType, SyncPhase
 from graphql_server.api.inventory.loaders import Loaders
 from graphql_server.api.pages import PageInfo
 from graphql_server.api.registry.types import Component
@@ -26,15 +25,6 @@ from graphql_server.services.records import (
     ResourceQuery,
     StoredResource,
 )
-
-
-@strawberry.enum(description="Where the sync of a cluster or resource type stands.")
-class SyncPhase(Enum):
-    PENDING = "PENDING"
-    SYNCING = "SYNCING"
-    SYNCED = "SYNCED"
-    DEGRADED = "DEGRADED"
-    STOPPED = "STOPPED"
 
 
 @strawberry.type(description="Sync status of one resource type of a cluster.")

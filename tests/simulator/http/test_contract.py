@@ -10,6 +10,7 @@ import asyncio
 import re
 import time
 import uuid
+from typing import Any
 
 import aiohttp
 import orjson
@@ -479,6 +480,8 @@ async def test_watch_delivers_live_events(kube: Kube) -> None:
     start = (await core.list_namespaced_config_map(ns)).metadata.resource_version
 
     async def produce() -> None:
+        # Time passes on purpose: the change most likely comes once the watch is open.
+        # It arrives either way (the watch starts at ``start``), live or replayed.
         await asyncio.sleep(0.2)
         await core.create_namespaced_config_map(ns, configmap("live"))
 
@@ -634,14 +637,26 @@ async def test_crd_lifecycle(kube: Kube) -> None:
     assert listed["kind"] == "GadgetList"
     assert names(listed["items"]) == ["g1"]
 
+    opened = asyncio.Event()
+
+    def first_event(events: list[dict[str, Any]]) -> bool:
+        opened.set()  # the watch is open: it has sent g1 as ADDED
+        return False
+
     async def watch_until_closed() -> list[str]:
         events = await collect(
-            custom.list_namespaced_custom_object, group, "v1", ns, "gadgets", timeout_seconds=30
+            custom.list_namespaced_custom_object,
+            group,
+            "v1",
+            ns,
+            "gadgets",
+            timeout_seconds=30,
+            until=first_event,
         )
         return [e["type"] for e in events]
 
     watching = asyncio.create_task(watch_until_closed(), name="simulator-test-crd-watch")
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(opened.wait(), 10)
     await kube.extensions.delete_custom_resource_definition(f"gadgets.{group}")
 
     async def unserved() -> bool:

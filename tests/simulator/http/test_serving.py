@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 
 import orjson
@@ -13,11 +12,8 @@ from kubernetes_asyncio import client
 
 from graphql_server.simulator import run_simulator
 
+from ...conftest import installed_kubectl
 from ..helpers import Sim, api_client
-
-KUBECTL = shutil.which("kubectl") or (
-    "/usr/bin/kubectl" if Path("/usr/bin/kubectl").exists() else None
-)
 
 
 async def test_run_simulator_until_cancelled(tmp_path: Path) -> None:
@@ -35,7 +31,7 @@ async def test_run_simulator_until_cancelled(tmp_path: Path) -> None:
             pods = await client.CoreV1Api(api).list_pod_for_all_namespaces()
             assert len(pods.items) > 50
             first = int(pods.metadata.resource_version)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # time passes on purpose: the simulator churns meanwhile
             again = await client.CoreV1Api(api).list_namespace()
             assert int(again.metadata.resource_version) > first
     finally:
@@ -53,13 +49,12 @@ async def test_kubeconfig_merge(sim: Sim, tmp_path: Path) -> None:
     assert config["current-context"] == "first"
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 async def test_kubectl_against_the_simulator(sim: Sim, tmp_path: Path) -> None:
-    assert KUBECTL is not None
+    binary = installed_kubectl()
 
     async def kubectl(*args: str) -> str:
         process = await asyncio.create_subprocess_exec(
-            KUBECTL,
+            binary,
             "--kubeconfig",
             str(sim.kubeconfig),
             "--cache-dir",

@@ -19,9 +19,8 @@ import pytest
 
 from graphql_server.simulator import RunningSimulator, SimulatedCluster
 
-from ...conftest import IN_CI
+from ...conftest import installed_kubectl
 
-KUBECTL_DIR = Path(os.environ.get("KUBECTL_DIR", "/usr/lib/google-cloud-sdk/bin"))
 VERSIONS = ("1.27", "1.33")
 
 
@@ -76,12 +75,7 @@ class Kubectl:
 
 @pytest.fixture(params=VERSIONS, ids=[f"kubectl-{v}" for v in VERSIONS])
 async def kubectl(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Kubectl]:
-    binary = KUBECTL_DIR / f"kubectl.{request.param}"
-    if not os.access(binary, os.X_OK):
-        message = f"kubectl {request.param} is not installed at {binary}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    binary = installed_kubectl(request.param)
     cluster = SimulatedCluster("kubectl", seed=3)
     async with cluster.serving() as running:
         path = running.write_kubeconfig(tmp_path / "kubeconfig.json")

@@ -157,12 +157,12 @@ async def test_churn_runs_at_its_rate_and_stops() -> None:
     cluster.seed_objects(1000)
     before = cluster.rv
     churn = await cluster.start_churn(200, seed=1)
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(0.5)  # time passes on purpose: the churn's rate is what is measured
     await cluster.stop_churn()
     assert not churn.running
     changed = cluster.rv - before
     assert 40 <= changed <= 200
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # time passes on purpose: a stopped churn changes nothing more
     assert cluster.rv == before + changed
     kinds = {e.type for e in cluster.history.since(before)}
     assert {"ADDED", "MODIFIED", "DELETED"} <= kinds

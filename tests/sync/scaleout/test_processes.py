@@ -33,7 +33,7 @@ from graphql_server.broker.leases import LeaseStore
 from graphql_server.kube.config import client_from_kubeconfig
 from graphql_server.kube.discovery import TypeFilter, discover
 from tests.conftest import free_port, postgres_database
-from tests.helpers import ws_client
+from tests.helpers import until, ws_client
 from tests.natsserver import NatsServer
 
 pytestmark = [pytest.mark.nats, pytest.mark.postgres]
@@ -87,6 +87,10 @@ class Process:
                 self.child.kill()
                 self.child.wait(5)
         self.child = None
+
+    async def halt(self, sig: int = signal.SIGTERM) -> None:
+        """``stop`` without blocking the event loop: the test's subscribers keep reading."""
+        await asyncio.to_thread(self.stop, sig)
 
     def tail(self) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -148,6 +152,7 @@ class Watcher:
         self.name = name
         self.ws = f"ws://127.0.0.1:{port}/graphql"
         self.http = f"http://127.0.0.1:{port}/graphql"
+        self.metrics = f"http://127.0.0.1:{port}/metrics"
         self.view: Inventory = {}
         self.events: list[tuple[str, str, str]] = []
         self.refetches = 0
@@ -176,7 +181,7 @@ class Watcher:
     async def _follow(self) -> None:
         async with ws_client(self.ws) as client:
             op = await client.subscribe(SUBSCRIPTION)
-            await asyncio.sleep(0.5)  # the subscription is in place before the snapshot
+            await self._on_its_feed()  # in place before the snapshot: no event falls between
             base = await snapshot(self.http)
             self.view = base
             self.ready.set()
@@ -197,6 +202,24 @@ class Watcher:
                 self._apply(
                     event["type"], event["resource"]["id"], event["resource"]["resourceVersion"]
                 )
+
+    async def _on_its_feed(self) -> None:
+        """Until the replica's metrics show this subscription attached to a running
+        execution that has joined its feed (each replica has this one subscriber)."""
+
+        async def attached() -> bool:
+            async with aiohttp.ClientSession() as session, session.get(self.metrics) as response:
+                text = await response.text()
+            figures = {
+                name: float(value)
+                for name, _, value in (line.partition(" ") for line in text.splitlines())
+                if name.startswith("graphql_server_")
+            }
+            executions = figures.get("graphql_server_subscription_executions", 0)
+            feeds = figures.get("graphql_server_subscription_feeds", 0)
+            return figures.get("graphql_server_subscribers", 0) >= 1 and feeds >= executions >= 1
+
+        await until(attached, 20, f"{self.name}: the subscription is on its feed")
 
     def _apply(self, kind: str, rid: str, version: str) -> None:
         self.events.append((kind, rid, version))
@@ -426,22 +449,22 @@ async def scenario(
 
         # NATS restarts under everyone while the cluster churns.
         await sim(session, "POST", f"{simulator_url}/_sim/churn", rate=40, seed=3)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # time passes on purpose: churn before, during, after
         await nats.restart(downtime=1.0)
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)  # (on purpose, as above)
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
         expected = await converged(kubeconfig, database_url)
         await views_settle(watchers, expected)
 
         # The agent restarts: a replica takes the cluster over meanwhile, at once.
         await sim(session, "POST", f"{simulator_url}/_sim/churn", rate=40, seed=4)
-        agent.stop()
+        await agent.halt()
         await taken_over(leases, f"cluster.{cluster_id}", previous="agent", within=5)
         agent.start()
         # A replica restarts too; its subscriber reconnects and refetches.
-        replicas[0].stop()
+        await replicas[0].halt()
         replicas[0].start()
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)  # time passes on purpose: churn while the replica restarts
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
         expected = await converged(kubeconfig, database_url)
         await views_settle(watchers, expected, within=30)
@@ -451,10 +474,10 @@ async def scenario(
         victim = next(r for r in replicas if writer.endswith(f":{r.pid}"))
         survivor = watchers[1 - replicas.index(victim)]
         await sim(session, "POST", f"{simulator_url}/_sim/churn", rate=40, seed=5)
-        await asyncio.sleep(0.5)
-        victim.stop(signal.SIGKILL)
+        await asyncio.sleep(0.5)  # time passes on purpose: the writer dies mid-churn
+        await victim.halt(signal.SIGKILL)
         await taken_over(leases, "writer", previous=writer, within=float(TTL) * 4)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # time passes on purpose: churn under the new writer
         await sim(session, "DELETE", f"{simulator_url}/_sim/churn")
         expected = await converged(kubeconfig, database_url)
         await views_settle([survivor], expected)
