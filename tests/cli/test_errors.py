@@ -146,3 +146,15 @@ def test_a_read_only_data_dir(verb: str, with_database: bool, tmp_path: Path) ->
 def test_version() -> None:
     done = command("--version")
     assert (done.code, done.stdout.strip()) == (0, f"graphql-server {__version__}")
+
+
+def test_an_unreachable_nats_is_one_line_and_the_server_ends(tmp_path: Path) -> None:
+    nats_url = f"nats://127.0.0.1:{free_port()}"  # nothing listens there
+    done = command(
+        "serve",
+        *("--port", str(free_port()), "--data-dir", str(tmp_path / "d")),
+        *("--nats-url", nats_url, "--log-level", "ERROR"),
+        timeout=75,
+    )
+    # The broker waits 30 s for NATS; then the process ends, its database closed.
+    done.refused(f"cannot connect to NATS at {nats_url}", within=50)
