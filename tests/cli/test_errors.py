@@ -72,6 +72,18 @@ def test_snapshot_kubeconfig_errors(
     assert not output.with_name(output.name + ".partial").exists()
 
 
+@pytest.mark.parametrize("where", ["missing/out.ndjson", "a-file/out.ndjson"])
+def test_a_snapshot_output_that_cannot_be_written(
+    where: str, files: dict[str, str], tmp_path: Path
+) -> None:
+    output = tmp_path / where
+    line = command("snapshot", "--kubeconfig", files["good"], "--output", str(output)).refused(
+        f"cannot write the snapshot to {output}"
+    )
+    assert ".partial" not in line
+    assert "pass --output" in line
+
+
 @pytest.mark.parametrize("verb", ["serve", "migrate", "rotate-key"])
 def test_a_data_dir_that_is_a_file(verb: str, files: dict[str, str]) -> None:
     extra = ["--port", str(free_port())] if verb == "serve" else []
