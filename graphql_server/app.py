@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -291,21 +291,28 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Whatever was opened is closed again, also when a later step fails (NATS
+        # unreachable): an open database keeps the process from ending.
+        async with AsyncExitStack() as opened:
+            await _open_services(app, opened)
+            yield
+
+    async def _open_services(app: Starlette, opened: AsyncExitStack) -> None:
         store = await Store.open(
             settings.effective_database_url(),
             secrets=secrets_for(settings),
             server_id=server_id_for(settings),
             pool_size=settings.database_pool_size,
         )
-        try:
-            await finish_rotation(settings, store.credentials)
-        except BaseException:
-            await store.close()
-            raise
+        opened.push_async_callback(store.close)
+        await finish_rotation(settings, store.credentials)
         bus = broker or InProcessBroker()
         await bus.start()
+        opened.push_async_callback(bus.stop)
         feeds = Feeds()
+        opened.push_async_callback(feeds.close)
         streams = SharedStreams(schema, settings.max_tokens)
+        opened.push_async_callback(streams.close)
         state["services"] = Services(
             settings=settings,
             store=store,
@@ -320,19 +327,10 @@ def create_app(
         metrics.attach(state["services"], parts.sync_stats)
         retention = Retention(settings.event_retention_days, settings.event_retention_count)
         health = HealthPolicy(interval=settings.health_interval, failures=settings.health_failures)
-        try:
-            async with (
-                following_crds(store, state["services"].registry, bus),
-                event_retention(store, bus, retention),
-                _started(components, state["services"], parts),
-                connection_health(store, bus, health, parts.source_report),
-            ):
-                yield
-        finally:
-            await streams.close()
-            await feeds.close()
-            await bus.stop()
-            await store.close()
+        await opened.enter_async_context(following_crds(store, state["services"].registry, bus))
+        await opened.enter_async_context(event_retention(store, bus, retention))
+        await opened.enter_async_context(_started(components, state["services"], parts))
+        await opened.enter_async_context(connection_health(store, bus, health, parts.source_report))
 
     favicon = (resources.files("graphql_server") / "static" / "favicon.svg").read_bytes()
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from graphql_server.api.context import Services
 from graphql_server.app import Component
 from graphql_server.broker import Broker
+from graphql_server.broker.client import NatsClient
 from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.errors import ConfigurationError
 from graphql_server.kube.config import check_context, kubeconfig_contexts, running_in_cluster
@@ -81,6 +82,18 @@ def scale_out_options(settings: Settings) -> ScaleOutOptions:
         operation_retention=settings.nats_operation_retention,
         outbox_bytes=settings.nats_outbox_mb * 1024 * 1024,
     )
+
+
+async def check_broker(settings: Settings) -> None:
+    """With ``--nats-url``: NATS answers (within the broker's 30 s), so that a server that
+    could not run writes nothing; ``BrokerUnavailable`` otherwise."""
+    if not settings.nats_url:
+        return
+    client = NatsClient(settings.nats_url, name="graphql-server start-up check")
+    try:
+        await client.connect()
+    finally:
+        await client.close()
 
 
 def serve_broker(settings: Settings) -> Broker | None:

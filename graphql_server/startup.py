@@ -2,6 +2,7 @@
 
 1. the settings: exposure without a token, the kubeconfig and its contexts, the key;
 2. the database: reachable, existing, writable (nothing created or migrated yet);
+   NATS, when ``--nats-url`` is given, answering;
 3. the data directory: locked for this process (a second server refuses at once);
 4. the port: bound and listening (the socket is handed to uvicorn);
 5. only then the application's lifespan: migrations, the demo simulator, the files
@@ -25,7 +26,12 @@ import uvicorn
 from graphql_server import collector
 from graphql_server.api.auth import check_exposure
 from graphql_server.app import create_app
-from graphql_server.components import cluster_sources, serve_broker, serve_components
+from graphql_server.components import (
+    check_broker,
+    cluster_sources,
+    serve_broker,
+    serve_components,
+)
 from graphql_server.datadir import DataDirLock, check_data_dir
 from graphql_server.errors import ConfigurationError
 from graphql_server.running import run
@@ -81,6 +87,7 @@ async def check_settings(settings: Settings) -> None:
         secrets_for(settings)
     check_data_dir(settings.effective_data_dir())
     await check_database(settings.effective_database_url())
+    await check_broker(settings)
 
 
 async def _serve(settings: Settings, running: list[_Server]) -> None:

@@ -90,6 +90,8 @@ class _Plan:
         self.working: dict[ModelId, Model] = {}
         self.provided: dict[ModelId, set[ComponentKey]] = {}
         self.first_item: dict[ModelId, str] = {}
+        self.headed: set[ModelId] = set()
+        """Models whose header an item of this import set."""
 
     def current(self, key: ModelId) -> Model | None:
         if key not in self.original:
@@ -114,11 +116,17 @@ class _Plan:
             old = current.component(component.api_version, component.kind)
             self.working[key] = _merged(current, current, (component,))
             return replace(report, outcome=_compare(old, component))
+        first_header = key not in self.headed
+        self.headed.add(key)
         if current is None:
             self.working[key] = _sorted(model)
             return report
         merged = _merged(model, current, model.components)
         self.working[key] = merged
+        if first_header and self.original[key] is None:
+            # Its component files came first and made it from their model blocks: the
+            # model is still new to the store, and this file is what adds it.
+            return report
         return replace(report, outcome=Outcome.UNCHANGED if merged == current else Outcome.UPDATED)
 
     def replace_components(self, rejected: tuple[Rejection, ...]) -> list[ItemReport]:

@@ -66,7 +66,14 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.output)
     partial = target.with_name(target.name + ".partial")
     try:
-        with partial.open("wb") as output:
+        opened = partial.open("wb")
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write the snapshot to {target}: {exc.strerror or exc}; pass --output "
+            "with a file in a writable directory (or - for standard output)"
+        ) from None
+    try:
+        with opened as output:
             status = _snapshot(args, output, str(target), summary_stream)
     except BaseException:
         partial.unlink(missing_ok=True)

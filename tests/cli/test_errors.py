@@ -72,6 +72,18 @@ def test_snapshot_kubeconfig_errors(
     assert not output.with_name(output.name + ".partial").exists()
 
 
+@pytest.mark.parametrize("where", ["missing/out.ndjson", "a-file/out.ndjson"])
+def test_a_snapshot_output_that_cannot_be_written(
+    where: str, files: dict[str, str], tmp_path: Path
+) -> None:
+    output = tmp_path / where
+    line = command("snapshot", "--kubeconfig", files["good"], "--output", str(output)).refused(
+        f"cannot write the snapshot to {output}"
+    )
+    assert ".partial" not in line
+    assert "pass --output" in line
+
+
 @pytest.mark.parametrize("verb", ["serve", "migrate", "rotate-key"])
 def test_a_data_dir_that_is_a_file(verb: str, files: dict[str, str]) -> None:
     extra = ["--port", str(free_port())] if verb == "serve" else []
@@ -146,3 +158,17 @@ def test_a_read_only_data_dir(verb: str, with_database: bool, tmp_path: Path) ->
 def test_version() -> None:
     done = command("--version")
     assert (done.code, done.stdout.strip()) == (0, f"graphql-server {__version__}")
+
+
+def test_an_unreachable_nats_is_one_line_and_the_server_ends(tmp_path: Path) -> None:
+    nats_url = f"nats://127.0.0.1:{free_port()}"  # nothing listens there
+    data_dir = tmp_path / "d"
+    done = command(
+        "serve",
+        *("--port", str(free_port()), "--data-dir", str(data_dir)),
+        *("--nats-url", nats_url, "--log-level", "ERROR"),
+        timeout=75,
+    )
+    # NATS is given 30 s to answer; then the process ends, having written nothing.
+    done.refused(f"cannot connect to NATS at {nats_url}", within=50)
+    assert not data_dir.exists(), sorted(p.name for p in data_dir.iterdir())

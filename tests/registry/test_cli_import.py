@@ -44,8 +44,8 @@ async def test_a_meshery_tree_is_imported_with_a_summary(database_url: str, tmp_
     assert lines[0].split() == [
         "model", "version", "model", "is", "added", "updated", "unchanged", "removed"
     ]  # fmt: skip
-    assert lines[1].split() == ["cert-manager", "v1.17.2", "added", "2", "1", "0", "0"]
-    assert lines[2].split() == ["sealed-secrets", "2.18.0", "added", "1", "1", "0", "0"]
+    assert lines[1].split() == ["cert-manager", "v1.17.2", "added", "3", "0", "0", "0"]
+    assert lines[2].split() == ["sealed-secrets", "2.18.0", "added", "2", "0", "0", "0"]
     assert "5 files, 5 items accepted, 0 rejected, 1 skipped" in lines[3]
     assert "\r[" not in err, "no progress bar when stderr is not a terminal"
 

@@ -67,6 +67,30 @@ async def test_per_file_imports_in_any_order_end_with_all_components(
     assert cert_manager(restarted) == model, "what is stored is what is shown"
 
 
+async def test_a_new_model_is_reported_added_whichever_of_its_files_comes_first(
+    store: Store,
+) -> None:
+    registry = Registry.with_builtins()
+    done = await imported(store, registry, CERTIFICATE, CERTIFICATE_REQUEST, CERT_MODEL)
+    assert outcomes(done) == [
+        ("component Certificate", Outcome.ADDED),
+        ("component CertificateRequest", Outcome.ADDED),
+        ("model 'cert-manager'", Outcome.ADDED),
+    ], "the model did not exist before this import, so its model file added it"
+    assert [m.name for m in done.plan.added] == ["cert-manager"]
+    assert done.plan.updated == ()
+
+    again = await import_models(store, registry, document(CERT_MODEL))
+    assert outcomes(again) == [("model 'cert-manager'", Outcome.UNCHANGED)]
+
+    twice = await imported(store, registry, SEALED_SECRET, SEALED_MODEL, SEALED_MODEL)
+    assert outcomes(twice) == [
+        ("component SealedSecret", Outcome.ADDED),
+        ("model 'sealed-secrets'", Outcome.ADDED),
+        ("model 'sealed-secrets'", Outcome.UNCHANGED),
+    ], "a repeated model file within one import changes nothing more"
+
+
 async def test_one_file_again_keeps_the_other_components(store: Store) -> None:
     registry = Registry.with_builtins()
     await imported(store, registry, *CERT_FILES)
