@@ -78,9 +78,13 @@ async def test_sync_figures_change_as_the_simulator_churns(
             await converge(server.services.store, cluster)
             uid = cluster.uid
             pods = sum(1 for (kind, _) in simulator_inventory(cluster) if kind == "pods")
-            before = await eventually(
+            before = await eventually(  # SYNCED once stored and, on a first load, indexed
                 server.url,
-                lambda s: total(s, OBJECTS, cluster_id=uid, resource_type="pods") == pods,
+                lambda s: (
+                    total(s, OBJECTS, cluster_id=uid, resource_type="pods") == pods
+                    and total(s, "graphql_server_cluster_phase", cluster_id=uid, phase="SYNCED")
+                    == 1
+                ),
             )
             assert total(before, "graphql_server_watch_relists_total", reason="initial") >= 20
             phase = "graphql_server_sync_phase"
