@@ -71,6 +71,7 @@ from graphql_server.store import Store
 from graphql_server.store.identity import finish_rotation, secrets_for, server_id_for
 from graphql_server.sync.service import SyncService
 from graphql_server.sync.stats import SyncStats
+from graphql_server.tasks import TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -268,14 +269,18 @@ def create_app(
     *,
     broker: Broker | None = None,
     components: tuple[Component, ...] = (),
+    restarts: TaskRestarts | None = None,
 ) -> Starlette:
+    """The app; ``restarts`` counts its kept tasks' restarts (and the broker's, when the
+    caller hands the broker the same one)."""
     check_exposure(settings)
+    restarts = restarts if restarts is not None else TaskRestarts()
     state: dict[str, Services] = {}
 
     def services() -> Services:
         return state["services"]
 
-    metrics = Metrics(settings)
+    metrics = Metrics(settings, restarts)
     schema = build_schema(settings, metrics.operations)
     graphql = GraphQLEndpoint(
         services,
@@ -313,6 +318,7 @@ def create_app(
             feeds=feeds,
             streams=streams,
             registry=await load_registry(store),
+            restarts=restarts,
         )
         app.state.services = state["services"]
         parts = Parts()  # what the components yielded (the sync service)
@@ -323,9 +329,9 @@ def create_app(
         try:
             async with (
                 following_crds(store, state["services"].registry, bus),
-                event_retention(store, bus, retention),
+                event_retention(store, bus, retention, restarts),
                 _started(components, state["services"], parts),
-                connection_health(store, bus, health, parts.source_report),
+                connection_health(store, bus, health, parts.source_report, restarts),
             ):
                 yield
         finally:

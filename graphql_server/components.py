@@ -23,6 +23,7 @@ from graphql_server.sync.connecting import ClusterSource
 from graphql_server.sync.scaleout.agent import Agent
 from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService, holder_name
 from graphql_server.sync.service import SyncService, sync_options
+from graphql_server.tasks import TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,13 @@ def sync_component(settings: Settings, extra: list[ClusterSource] | None = None)
                 sources,
                 scale_out=scale_out_options(settings),
                 holder=holder_name(f"serve {server_id_for(settings)}"),
+                restarts=services.restarts,
             ) as scaled:
                 yield scaled
             return
-        async with SyncService(services.store, services.broker, options, sources) as service:
+        async with SyncService(
+            services.store, services.broker, options, sources, restarts=services.restarts
+        ) as service:
             yield service  # the app's metrics read it
 
     return component
@@ -83,8 +87,9 @@ def scale_out_options(settings: Settings) -> ScaleOutOptions:
     )
 
 
-def serve_broker(settings: Settings) -> Broker | None:
-    """The NATS JetStream broker when ``--nats-url`` is given (else the app's in-process one)."""
+def serve_broker(settings: Settings, restarts: TaskRestarts | None = None) -> Broker | None:
+    """The NATS JetStream broker when ``--nats-url`` is given (else the app's in-process one);
+    its kept tasks' restarts are counted in ``restarts`` (the app's)."""
     if not settings.nats_url:
         return None
     options = NatsOptions(
@@ -92,7 +97,12 @@ def serve_broker(settings: Settings) -> Broker | None:
         outbox_bytes=settings.nats_outbox_mb * 1024 * 1024,
         event_retention=settings.nats_event_retention,
     )
-    return NatsBroker(settings.nats_url, options, name=f"graphql-server {server_id_for(settings)}")
+    return NatsBroker(
+        settings.nats_url,
+        options,
+        name=f"graphql-server {server_id_for(settings)}",
+        restarts=restarts,
+    )
 
 
 def agent_for(settings: Settings) -> Agent:

@@ -59,7 +59,7 @@ from graphql_server.events import (
     ClusterCommand,
     Missed,
 )
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +110,13 @@ class NatsBroker(Broker):
         *,
         name: str = "graphql-server",
         follow: Iterable[str] = EVENT_TOPICS,
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.options = options or NatsOptions()
         self.client = NatsClient(url, name=name)
         self.instance = uuid.uuid4().hex[:16]
         self.local = InProcessBroker()
-        self.tasks = TaskOwner("nats-broker")
+        self.tasks = TaskOwner("nats-broker", restarts)
         self.follow = tuple(follow)
         self.outbox = Outbox(
             "events",

@@ -32,7 +32,7 @@ from graphql_server.sync.stats import KindStats, SyncStats, WatchStats, WriterSt
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import LocalClusters, Supervisor
 from graphql_server.sync.writer import Writer
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,14 @@ class LocalFeed:
     announce: Callable[[Announce], Awaitable[None]] | None = None
 
     def __init__(
-        self, store: Store, writer: Writer, tracker: SyncTracker, options: SyncOptions
+        self,
+        store: Store,
+        writer: Writer,
+        tracker: SyncTracker,
+        options: SyncOptions,
+        restarts: TaskRestarts | None = None,
     ) -> None:
-        self.supervisor = Supervisor(LocalClusters(store, writer, tracker, options))
+        self.supervisor = Supervisor(LocalClusters(store, writer, tracker, options, restarts))
 
     async def open(self, tasks: TaskOwner) -> None:
         return None
@@ -103,7 +108,9 @@ class SyncService:
         *,
         status_interval: float = 1.0,
         feed: FeedFactory | None = None,
+        restarts: TaskRestarts | None = None,
     ) -> None:
+        restarts = restarts if restarts is not None else TaskRestarts()
         self.tracker = SyncTracker(store, broker, interval=status_interval)
         self.writer = Writer(
             store,
@@ -116,13 +123,13 @@ class SyncService:
         self.feed = (
             feed(self.writer, self.tracker)
             if feed is not None
-            else LocalFeed(store, self.writer, self.tracker, options)
+            else LocalFeed(store, self.writer, self.tracker, options, restarts)
         )
         self.supervisor = self.feed.supervisor
         self.sources = tuple(sources)
-        self.tasks = TaskOwner("sync")
+        self.tasks = TaskOwner("sync", restarts)
         self.connections = ConnectionSync(
-            store, broker, self.supervisor, self.writer, self.tracker, self.sources
+            store, broker, self.supervisor, self.writer, self.tracker, self.sources, restarts
         )
         self.commands = CommandTable(
             resync=self._resync,

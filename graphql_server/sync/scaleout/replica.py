@@ -40,7 +40,7 @@ from graphql_server.sync.service import SyncService
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import Supervisor
 from graphql_server.sync.writer import Writer
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,21 @@ class LeasedClusters:
     leases: LeaseStore
     holder: str
     options: SyncOptions
+    restarts: TaskRestarts | None = None  # where its tasks' restarts are counted
 
     async def __call__(
         self, source: ClusterSource, client: KubeClient, identity: ClusterIdentity
     ) -> LeasedClusterSync:
         hello = Hello(identity.uid, source.name, client.server, identity.version)
         return LeasedClusterSync(
-            identity.uid, client, self.oplog, self.leases, self.holder, self.options, hello
+            identity.uid,
+            client,
+            self.oplog,
+            self.leases,
+            self.holder,
+            self.options,
+            hello,
+            self.restarts,
         )
 
 
@@ -102,6 +110,7 @@ class StreamFeed:
         options: SyncOptions,
         settings: ScaleOutOptions,
         holder: str,
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.broker = broker
         self.writer = writer
@@ -114,7 +123,7 @@ class StreamFeed:
         )
         self.leases = LeaseStore(broker.client, settings.prefix, settings.lease_ttl)
         self.supervisor = leased_supervisor(
-            LeasedClusters(self.oplog, self.leases, holder, options)
+            LeasedClusters(self.oplog, self.leases, holder, options, restarts)
         )
         self.applier = StreamApplier(
             store,
@@ -171,8 +180,10 @@ class ScaleOutSyncService(SyncService):
         scale_out: ScaleOutOptions | None = None,
         holder: str | None = None,
         status_interval: float = 1.0,
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.holder = holder or holder_name("serve")
+        restarts = restarts if restarts is not None else TaskRestarts()
         feed = partial(
             StreamFeed,
             store,
@@ -180,9 +191,16 @@ class ScaleOutSyncService(SyncService):
             options=options,
             settings=scale_out or ScaleOutOptions(),
             holder=self.holder,
+            restarts=restarts,
         )
         super().__init__(
-            store, broker, options, sources, status_interval=status_interval, feed=feed
+            store,
+            broker,
+            options,
+            sources,
+            status_interval=status_interval,
+            feed=feed,
+            restarts=restarts,
         )
         stream = self.feed
         if not isinstance(stream, StreamFeed):  # what ``feed`` built, for the type checker
