@@ -94,7 +94,7 @@ async def _serve(settings: Settings, running: list[_Server]) -> None:
         app = create_app(
             settings,
             broker=broker,
-            components=serve_components(settings),
+            components=serve_components(settings, broker),
             restarts=restarts,
         )
         config = uvicorn.Config(
