@@ -19,7 +19,7 @@ from graphql_server.broker import Broker
 from graphql_server.errors import ConfigurationError, KubernetesError
 from graphql_server.kube.discovery import TypeFilter
 from graphql_server.kube.watching import WatchOptions
-from graphql_server.retrying import Backoff
+from graphql_server.retrying import Backoff, retry
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.bulk_load import build_deferred_indexes, defer_indexes
@@ -185,14 +185,15 @@ class SyncService:
         ``FIRST_LOAD_LIMIT``, whatever is still listing)."""
         if not await self.tracker.wait_all_listed(FIRST_LOAD_LIMIT):
             log.warning("the first load is still listing; building its indexes now")
-        backoff = Backoff(*INDEX_RETRY)
-        while True:
-            try:
-                await build_deferred_indexes(self.store.database)
-                break
-            except Exception as exc:  # a database outage: the next start builds them too
-                log.warning("cannot build the first load's indexes yet: %s", describe(exc))
-                await asyncio.sleep(backoff.next_delay())
+        # Any error is retried (a database outage); should the process stop first, the
+        # next start builds them.
+        await retry(
+            lambda: build_deferred_indexes(self.store.database),
+            Backoff(*INDEX_RETRY),
+            on_retry=lambda exc, _: log.warning(
+                "cannot build the first load's indexes yet: %s", describe(exc)
+            ),
+        )
         self.tracker.set_indexing(False)
 
     def source_report(self) -> list[dict[str, object]]:
