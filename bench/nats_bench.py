@@ -2,7 +2,7 @@
 
 Runs a simulated cluster and a discovery agent (``graphql-server agent``) in their own
 processes, a private nats-server (JetStream in a temporary directory), and in this
-process the store writer of a ``serve`` replica (``ScaleOutSyncService``) into a fresh
+process the store writer of a ``serve`` replica (``scale_out_sync``) into a fresh
 PostgreSQL database, with a subscriber on the replica's event stream. It measures:
 
 1. the initial sync of the whole cluster through agent, JetStream and writer (from
@@ -46,7 +46,7 @@ from graphql_server.events import RESOURCES_TOPIC, ResourceEvent
 from graphql_server.kube.watching import WatchOptions
 from graphql_server.settings import Settings
 from graphql_server.store import Store
-from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService
+from graphql_server.sync.scaleout.replica import ScaleOutOptions, scale_out_sync
 from graphql_server.sync.service import sync_options
 
 PREFIX = "bench"
@@ -138,7 +138,7 @@ async def writer(database_url: str, nats_url: str) -> AsyncIterator[tuple[Store,
     await broker.start()
     options = sync_options(Settings(), WatchOptions())
     try:
-        async with ScaleOutSyncService(
+        async with scale_out_sync(
             store, broker, options, (), scale_out=ScaleOutOptions(prefix=PREFIX)
         ):
             yield store, broker

@@ -71,6 +71,7 @@ from graphql_server.store import Store
 from graphql_server.store.identity import finish_rotation, secrets_for, server_id_for
 from graphql_server.sync.service import SyncService
 from graphql_server.sync.stats import SyncStats
+from graphql_server.tasks import TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -268,14 +269,18 @@ def create_app(
     *,
     broker: Broker | None = None,
     components: tuple[Component, ...] = (),
+    restarts: TaskRestarts | None = None,
 ) -> Starlette:
+    """The app; ``restarts`` counts its kept tasks' restarts (and the broker's, when the
+    caller hands the broker the same one)."""
     check_exposure(settings)
+    restarts = restarts if restarts is not None else TaskRestarts()
     state: dict[str, Services] = {}
 
     def services() -> Services:
         return state["services"]
 
-    metrics = Metrics(settings)
+    metrics = Metrics(settings, restarts)
     schema = build_schema(settings, metrics.operations)
     graphql = GraphQLEndpoint(
         services,
@@ -320,6 +325,7 @@ def create_app(
             feeds=feeds,
             streams=streams,
             registry=await load_registry(store),
+            restarts=restarts,
         )
         app.state.services = state["services"]
         parts = Parts()  # what the components yielded (the sync service)
@@ -328,9 +334,11 @@ def create_app(
         retention = Retention(settings.event_retention_days, settings.event_retention_count)
         health = HealthPolicy(interval=settings.health_interval, failures=settings.health_failures)
         await opened.enter_async_context(following_crds(store, state["services"].registry, bus))
-        await opened.enter_async_context(event_retention(store, bus, retention))
+        await opened.enter_async_context(event_retention(store, bus, retention, restarts))
         await opened.enter_async_context(_started(components, state["services"], parts))
-        await opened.enter_async_context(connection_health(store, bus, health, parts.source_report))
+        await opened.enter_async_context(
+            connection_health(store, bus, health, parts.source_report, restarts)
+        )
 
     favicon = (resources.files("graphql_server") / "static" / "favicon.svg").read_bytes()
 

@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import errno
 import logging
-import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -39,7 +38,7 @@ from graphql_server.running import (
     Interrupted,
     run,
 )
-from graphql_server.settings import ENV_PREFIX, Settings, describe, option_fields
+from graphql_server.settings import Settings, describe, option_fields
 from graphql_server.snapshot import command as snapshot_command
 
 log = logging.getLogger("graphql_server")
@@ -182,8 +181,8 @@ def _report(args: argparse.Namespace, exc: BaseException, message: str) -> None:
 
 
 def _debugging(args: argparse.Namespace) -> bool:
-    level = getattr(args, "log_level", None) or os.environ.get(ENV_PREFIX + "LOG_LEVEL", "")
-    return str(level).upper() == "DEBUG"
+    level = Settings.requested_log_level(getattr(args, "log_level", None))
+    return level.upper() == "DEBUG"
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -2,7 +2,10 @@
 
 Each component is an async context manager factory taking the app's services;
 the app's lifespan enters them after the store and broker are up and leaves
-them in reverse order.
+them in reverse order. Which sync ``serve`` runs follows from its settings: with
+``--nats-url`` the NATS broker ``serve_broker`` builds is handed to the sync
+component, which then runs the scale-out sync on it; without, the sync of one
+process.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from contextlib import asynccontextmanager
 
 from graphql_server.api.context import Services
 from graphql_server.app import Component
-from graphql_server.broker import Broker
 from graphql_server.broker.client import NatsClient
 from graphql_server.broker.nats import NatsBroker, NatsOptions
 from graphql_server.errors import ConfigurationError
@@ -22,8 +24,9 @@ from graphql_server.settings import Settings
 from graphql_server.store.identity import server_id_for
 from graphql_server.sync.connecting import ClusterSource
 from graphql_server.sync.scaleout.agent import Agent
-from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService, holder_name
+from graphql_server.sync.scaleout.replica import ScaleOutOptions, holder_name, scale_out_sync
 from graphql_server.sync.service import SyncService, sync_options
+from graphql_server.tasks import TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -53,23 +56,33 @@ def cluster_sources(settings: Settings) -> list[ClusterSource]:
     ]
 
 
-def sync_component(settings: Settings, extra: list[ClusterSource] | None = None) -> Component:
+def sync_component(
+    settings: Settings,
+    extra: list[ClusterSource] | None = None,
+    nats: NatsBroker | None = None,
+) -> Component:
+    """The sync: scale-out on ``nats`` (the app's broker, from ``serve_broker``) when
+    given, else the sync of one process."""
+
     @asynccontextmanager
     async def component(services: Services) -> AsyncIterator[SyncService]:
         sources = cluster_sources(settings) + list(extra or ())
         options = sync_options(settings)
-        if isinstance(services.broker, NatsBroker):
-            async with ScaleOutSyncService(
+        if nats is not None:
+            service = scale_out_sync(
                 services.store,
-                services.broker,
+                nats,
                 options,
                 sources,
                 scale_out=scale_out_options(settings),
                 holder=holder_name(f"serve {server_id_for(settings)}"),
-            ) as scaled:
-                yield scaled
-            return
-        async with SyncService(services.store, services.broker, options, sources) as service:
+                restarts=services.restarts,
+            )
+        else:
+            service = SyncService(
+                services.store, services.broker, options, sources, restarts=services.restarts
+            )
+        async with service:
             yield service  # the app's metrics read it
 
     return component
@@ -96,8 +109,9 @@ async def check_broker(settings: Settings) -> None:
         await client.close()
 
 
-def serve_broker(settings: Settings) -> Broker | None:
-    """The NATS JetStream broker when ``--nats-url`` is given (else the app's in-process one)."""
+def serve_broker(settings: Settings, restarts: TaskRestarts | None = None) -> NatsBroker | None:
+    """The NATS JetStream broker when ``--nats-url`` is given (else the app's in-process one);
+    its kept tasks' restarts are counted in ``restarts`` (the app's)."""
     if not settings.nats_url:
         return None
     options = NatsOptions(
@@ -105,7 +119,12 @@ def serve_broker(settings: Settings) -> Broker | None:
         outbox_bytes=settings.nats_outbox_mb * 1024 * 1024,
         event_retention=settings.nats_event_retention,
     )
-    return NatsBroker(settings.nats_url, options, name=f"graphql-server {server_id_for(settings)}")
+    return NatsBroker(
+        settings.nats_url,
+        options,
+        name=f"graphql-server {server_id_for(settings)}",
+        restarts=restarts,
+    )
 
 
 def agent_for(settings: Settings) -> Agent:
@@ -118,7 +137,7 @@ def agent_for(settings: Settings) -> Agent:
     return Agent(settings.nats_url, sources, sync_options(settings), scale_out_options(settings))
 
 
-def demo_components(settings: Settings) -> tuple[Component, ...]:
+def demo_components(settings: Settings, nats: NatsBroker | None = None) -> tuple[Component, ...]:
     """A seeded, gently churning simulated cluster, and the sync that follows it."""
     from graphql_server.simulator import SimulatedCluster  # only the demo pays for it
 
@@ -136,10 +155,11 @@ def demo_components(settings: Settings) -> tuple[Component, ...]:
                 await cluster.start_churn(settings.demo_churn)
             yield
 
-    return (simulator, sync_component(settings, [source]))
+    return (simulator, sync_component(settings, [source], nats))
 
 
-def serve_components(settings: Settings) -> tuple[Component, ...]:
+def serve_components(settings: Settings, nats: NatsBroker | None = None) -> tuple[Component, ...]:
+    """``serve``'s components; ``nats``: the broker ``serve_broker`` built for ``--nats-url``."""
     if settings.demo:
-        return demo_components(settings)
-    return (sync_component(settings),)
+        return demo_components(settings, nats)
+    return (sync_component(settings, nats=nats),)

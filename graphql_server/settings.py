@@ -273,6 +273,16 @@ class Settings:
             return self.database_url
         return f"sqlite://{self.effective_data_dir(environ) / 'inventory.sqlite3'}"
 
+    @staticmethod
+    def requested_log_level(
+        flag: str | None = None, environ: Mapping[str, str] | None = None
+    ) -> str:
+        """The log level ``--log-level`` (``flag``) or ``GRAPHQL_SERVER_LOG_LEVEL`` asks for,
+        unchecked (``""``: none): read without building settings, so that an error in
+        building them, or a command without them, is reported at that level too."""
+        env = os.environ if environ is None else environ
+        return flag or env.get(ENV_PREFIX + "LOG_LEVEL", "")
+
     def with_changes(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 

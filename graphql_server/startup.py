@@ -39,6 +39,7 @@ from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.identity import finish_rotation, secrets_for
 from graphql_server.store.preflight import check_database
+from graphql_server.tasks import TaskRestarts
 from graphql_server.websocket_protocol import CoalescingWebSocketProtocol
 
 log = logging.getLogger("graphql_server")
@@ -95,8 +96,13 @@ async def _serve(settings: Settings, running: list[_Server]) -> None:
     with DataDirLock(settings.effective_data_dir()), bound(settings.host, settings.port) as socks:
         port = int(socks[0].getsockname()[1])
         url = f"http://{display_host(settings.host)}:{port}/graphql"
+        restarts = TaskRestarts()  # the app's and its broker's kept tasks
+        broker = serve_broker(settings, restarts)
         app = create_app(
-            settings, broker=serve_broker(settings), components=serve_components(settings)
+            settings,
+            broker=broker,
+            components=serve_components(settings, broker),
+            restarts=restarts,
         )
         config = uvicorn.Config(
             app,

@@ -5,9 +5,12 @@ which names it, logs how it ended if it ended by itself, and cancels whatever
 is left when its owner stops. There are no fire-and-forget tasks.
 
 A task the process cannot do without is *kept* (:meth:`TaskOwner.keep`): when it
-dies of an error it is logged with its traceback, counted in
-:data:`RESTARTS` (by task name; exported as a metric), and started again after a
-backoff delay, never left dead. One that returns has finished its work.
+dies of an error it is logged with its traceback, counted in the owner's
+:class:`TaskRestarts` (by task name), and started again after a backoff delay,
+never left dead. One that returns has finished its work.
+
+The process creates one ``TaskRestarts`` and hands it to the owners it starts and
+to the metrics, which read it at scrape time; an owner given none counts in its own.
 """
 
 from __future__ import annotations
@@ -23,15 +26,30 @@ from graphql_server.retrying import Backoff
 
 log = logging.getLogger(__name__)
 
-# Restarts of kept tasks in this process, by task name (owner:name).
-RESTARTS: Counter[str] = Counter()
 RESTART_BACKOFF = (1.0, 60.0)
 HEALTHY_RUN = 60.0  # a task that ran this long before dying restarts without delay growth
 
 
+class TaskRestarts:
+    """Restarts of kept tasks, by task name (``owner:name``).
+
+    Written only when a kept task dies; read by the metrics (``snapshot``).
+    """
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def died(self, name: str) -> None:
+        self.counts[name] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        return dict(self.counts)
+
+
 class TaskOwner:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, restarts: TaskRestarts | None = None) -> None:
         self.name = name
+        self.restarts = restarts if restarts is not None else TaskRestarts()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closing = False
 
@@ -66,7 +84,7 @@ class TaskOwner:
                 if time.monotonic() - began >= HEALTHY_RUN:
                     backoff.reset()
                 delay = backoff.next_delay()
-                RESTARTS[name] += 1
+                self.restarts.died(name)
                 log.error(
                     "task %s died (%s); restarting it in %.1fs",
                     name,

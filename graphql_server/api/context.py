@@ -16,6 +16,7 @@ from graphql_server.broker import Broker
 from graphql_server.registry import Registry
 from graphql_server.services.records import Store
 from graphql_server.settings import Settings
+from graphql_server.tasks import TaskRestarts
 
 
 @dataclass(slots=True)
@@ -28,6 +29,7 @@ class Services:
     feeds: Feeds | None = None  # shared subscription feeds, owned by the app lifespan
     streams: SharedStreams | None = None  # shared subscription executions, likewise
     registry: Registry = field(default_factory=Registry.with_builtins)
+    restarts: TaskRestarts = field(default_factory=TaskRestarts)  # the process's kept tasks
     fingerprints: Fingerprints = field(init=False)
 
     def __post_init__(self) -> None:

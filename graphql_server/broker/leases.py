@@ -31,6 +31,7 @@ from nats.js.kv import KeyValue
 
 from graphql_server.broker.client import BROKER_ERRORS, NatsClient, broker_backoff
 from graphql_server.errors import BrokerUnavailable
+from graphql_server.retrying import retry
 from graphql_server.tasks import TaskOwner
 
 log = logging.getLogger(__name__)
@@ -195,19 +196,23 @@ class Holding:
             await tasks.close()
 
     async def _acquire(self) -> Lease:
+        """The lease, once NATS answers and nobody else holds it."""
         backoff = broker_backoff()
         while True:
-            try:
-                await self.leases.client.wait_connected()
-                lease = await self.leases.acquire(self.name, self.holder)
-            except BROKER_ERRORS as exc:
-                log.debug("lease %s: %s; retrying", self.name, exc)
-                await backoff.sleep()
-                continue
+            lease = await retry(
+                self._try_acquire,
+                backoff,
+                errors=BROKER_ERRORS,
+                on_retry=lambda exc, _: log.debug("lease %s: %s; retrying", self.name, exc),
+            )
             if lease is not None:
                 return lease
             backoff.reset()
-            await asyncio.sleep(self.leases.ttl / 4)
+            await asyncio.sleep(self.leases.ttl / 4)  # held by another: look again
+
+    async def _try_acquire(self) -> Lease | None:
+        await self.leases.client.wait_connected()
+        return await self.leases.acquire(self.name, self.holder)
 
     async def _keep(self, lease: Lease, worker: asyncio.Task[None]) -> bool:
         """Renew until the lease is lost or expires (False), or the work ends (True)."""

@@ -59,7 +59,8 @@ from graphql_server.events import (
     ClusterCommand,
     Missed,
 )
-from graphql_server.tasks import TaskOwner
+from graphql_server.retrying import retry
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -110,12 +111,13 @@ class NatsBroker(Broker):
         *,
         name: str = "graphql-server",
         follow: Iterable[str] = EVENT_TOPICS,
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.options = options or NatsOptions()
         self.client = NatsClient(url, name=name)
         self.instance = uuid.uuid4().hex[:16]
         self.local = InProcessBroker()
-        self.tasks = TaskOwner("nats-broker")
+        self.tasks = TaskOwner("nats-broker", restarts)
         self.follow = tuple(follow)
         self.outbox = Outbox(
             "events",
@@ -248,27 +250,31 @@ class Follower:
         self.restarts: Counter[str] = Counter()
 
     async def run(self) -> None:
+        """Follow for ever: again at once after a gap, after a backoff delay after an error."""
         backoff = broker_backoff()
-        client = self.broker.client
         while True:
-            await client.wait_connected()
-            inbox = client.nc.new_inbox()
-            subscription = await client.nc.subscribe(inbox)
-            consumer: str | None = None
-            try:
-                consumer = await self._consumer(inbox)
-                await self._deliver(subscription)
-            except NATS_ERRORS as exc:
-                self.restarts[type(exc).__name__] += 1
-                log.info("%s: following the stream again after %s", self.topic, exc or "a pause")
-                await backoff.sleep()
-            except BrokerUnavailable as exc:
-                log.info("%s: %s", self.topic, exc.message)
-                await backoff.sleep()
-            else:
-                backoff.reset()
-            finally:
-                await self._release(subscription, consumer)
+            await retry(self._follow, backoff, errors=BROKER_ERRORS, on_retry=self._lapsed)
+            backoff.reset()  # a gap: ask again from the last message delivered
+
+    async def _follow(self) -> None:
+        """One consumer from the message after the last delivered, until it skips one."""
+        client = self.broker.client
+        await client.wait_connected()
+        inbox = client.nc.new_inbox()
+        subscription = await client.nc.subscribe(inbox)
+        consumer: str | None = None
+        try:
+            consumer = await self._consumer(inbox)
+            await self._deliver(subscription)
+        finally:
+            await self._release(subscription, consumer)
+
+    def _lapsed(self, exc: BaseException, delay: float) -> None:
+        if isinstance(exc, BrokerUnavailable):
+            log.info("%s: %s", self.topic, exc.message)
+            return
+        self.restarts[type(exc).__name__] += 1
+        log.info("%s: following the stream again after %s", self.topic, exc or "a pause")
 
     async def _consumer(self, inbox: str) -> str:
         js = self.broker.client.js

@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from graphql_server.retrying import Backoff, Jitter
+from graphql_server.retrying import Backoff, Jitter, retry
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,14 @@ class Message:
 
 Compose = Callable[[Sequence[Entry]], Message]
 Publish = Callable[[Message], Awaitable[None]]
+
+
+class PublishFailed(Exception):
+    """A message of a batch was not acknowledged: ``error`` is why (it is sent again)."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class Outbox:
@@ -119,46 +127,54 @@ class Outbox:
             await self._progress.wait_for(lambda: self.confirmed >= target)
 
     async def run(self) -> None:
+        """Publish what is put, for ever: each batch until all of it is acknowledged."""
         backoff = Backoff(self.retry_initial, self.retry_max, Jitter.SPREAD)
         while True:
             if not (self._retry or self._queue):
                 self._work.clear()
                 await self._work.wait()
                 continue
-            batch = list(self._retry)
-            while len(batch) < self.window and self._queue:
-                batch.append(self._take())
-            results = await asyncio.gather(
-                *(self._publish(message) for message in batch), return_exceptions=True
-            )
-            done = 0
-            for result in results:
-                if isinstance(result, asyncio.CancelledError):
-                    raise result
-                if isinstance(result, BaseException):
-                    break
-                done += 1
-            for message in batch[:done]:
-                self.pending_bytes -= message.size
-                self.confirmed = message.last_ticket
-                self.published += 1
-            self._retry = batch[done:]
-            async with self._progress:
-                self._progress.notify_all()
-            if done == len(batch):
-                backoff.reset()
-                continue
-            self.failures += 1
-            error = results[done]
-            delay = backoff.next_delay()
-            log.warning(
-                "%s: publish failed (%s); %d entries waiting, retrying in %.1fs",
-                self.name,
-                error or type(error).__name__,
-                self.pending,
-                delay,
-            )
-            await asyncio.sleep(delay)
+            await retry(self._send, backoff, errors=PublishFailed, on_retry=self._failed)
+            backoff.reset()
+
+    async def _send(self) -> None:
+        """Publish the unacknowledged messages and the next entries, up to ``window``;
+        ``PublishFailed`` when one was not acknowledged (it and those after it wait)."""
+        batch = list(self._retry)
+        while len(batch) < self.window and self._queue:
+            batch.append(self._take())
+        results = await asyncio.gather(
+            *(self._publish(message) for message in batch), return_exceptions=True
+        )
+        done = 0
+        failure: BaseException | None = None
+        for result in results:
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, BaseException):
+                failure = result
+                break
+            done += 1
+        for message in batch[:done]:
+            self.pending_bytes -= message.size
+            self.confirmed = message.last_ticket
+            self.published += 1
+        self._retry = batch[done:]
+        async with self._progress:
+            self._progress.notify_all()
+        if failure is not None:
+            raise PublishFailed(failure)
+
+    def _failed(self, exc: BaseException, delay: float) -> None:
+        self.failures += 1
+        error = exc.error if isinstance(exc, PublishFailed) else exc
+        log.warning(
+            "%s: publish failed (%s); %d entries waiting, retrying in %.1fs",
+            self.name,
+            error or type(error).__name__,
+            self.pending,
+            delay,
+        )
 
     def _take(self) -> Message:
         """Compose the next message from the head of the queue (at least one entry)."""

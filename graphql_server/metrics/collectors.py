@@ -27,7 +27,7 @@ from graphql_server.api.context import Services
 from graphql_server.broker.base import Overflows
 from graphql_server.sync.stats import Histogram, SyncStats, WriterStats
 from graphql_server.sync.status import PHASES
-from graphql_server.tasks import RESTARTS
+from graphql_server.tasks import TaskRestarts
 
 PREFIX = "graphql_server"
 KIND_LABELS = ("cluster_id", "resource_type")
@@ -248,7 +248,10 @@ class ServingCollector(Collector):
 
 
 class TaskCollector(Collector):
-    """Restarts of the background tasks that died (``tasks.RESTARTS``)."""
+    """Restarts of the background tasks that died, as the process's owners count them."""
+
+    def __init__(self, restarts: TaskRestarts) -> None:
+        self.restarts = restarts
 
     def collect(self) -> Iterator[Metric]:
         restarts = CounterMetricFamily(
@@ -256,6 +259,6 @@ class TaskCollector(Collector):
             "Background tasks restarted after dying of an error, by task.",
             labels=("task",),
         )
-        for name, count in sorted(RESTARTS.items()):
+        for name, count in sorted(self.restarts.snapshot().items()):
             restarts.add_metric((name,), count)
         yield restarts

@@ -30,12 +30,13 @@ from graphql_server.api.transport.operation_metrics import OperationMetrics
 from graphql_server.metrics.collectors import PREFIX, ServingCollector, SyncCollector, TaskCollector
 from graphql_server.settings import Settings
 from graphql_server.sync.stats import SyncStats
+from graphql_server.tasks import TaskRestarts
 
 Scope = dict[str, Any]
 
 
 class Metrics:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, restarts: TaskRestarts | None = None) -> None:
         self.settings = settings
         self.registry = CollectorRegistry()
         self.operations = OperationMetrics(self.registry)
@@ -45,7 +46,7 @@ class Metrics:
         GCCollector(registry=self.registry)
         self.registry.register(SyncCollector(lambda: self._sync_stats()))
         self.registry.register(ServingCollector(lambda: self._services))
-        self.registry.register(TaskCollector())
+        self.registry.register(TaskCollector(restarts if restarts is not None else TaskRestarts()))
         self.registry.register(_InfoCollector())
 
     def attach(self, services: Services, sync_stats: Callable[[], Iterable[SyncStats]]) -> None:

@@ -40,7 +40,7 @@ from graphql_server.services.health import (
 from graphql_server.services.probing import probe_stored, test_summary
 from graphql_server.store import Store
 from graphql_server.store.connections import Changes, ConnectionQuery, ConnectionRecord
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -231,11 +231,15 @@ class HealthChecks:
 
 @asynccontextmanager
 async def connection_health(
-    store: Store, broker: Broker, policy: HealthPolicy, sources: SourceReport | None = None
+    store: Store,
+    broker: Broker,
+    policy: HealthPolicy,
+    sources: SourceReport | None = None,
+    restarts: TaskRestarts | None = None,
 ) -> AsyncIterator[HealthChecks]:
     """The health loop running in the background (a kept task) while the block runs."""
     checks = HealthChecks(store, broker, policy, sources)
-    tasks = TaskOwner("connection-health")
+    tasks = TaskOwner("connection-health", restarts)
     tasks.keep("health", checks.run)
     try:
         yield checks

@@ -21,7 +21,7 @@ from graphql_server.errors import BadInput
 from graphql_server.events import LOG_TOPIC, LogChange
 from graphql_server.store import Store
 from graphql_server.store.event_log import EventQuery
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -103,11 +103,11 @@ class EventRetention:
 
 @asynccontextmanager
 async def event_retention(
-    store: Store, broker: Broker, retention: Retention
+    store: Store, broker: Broker, retention: Retention, restarts: TaskRestarts | None = None
 ) -> AsyncIterator[EventRetention]:
     """The retention applied in the background (a kept task) while the block runs."""
     keeper = EventRetention(store, broker, retention)
-    tasks = TaskOwner("event-log")
+    tasks = TaskOwner("event-log", restarts)
     tasks.keep("retention", keeper.run)
     try:
         yield keeper

@@ -18,7 +18,7 @@ from graphql_server.store.resources import ResourceRow
 from graphql_server.sync.rows import to_row
 from graphql_server.sync.sinks import OperationSink, ProgressSink
 from graphql_server.sync.writer import Checkpoint, Delete, Reset, Sweep, Upsert
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,7 @@ class ClusterSync:
         options: SyncOptions,
         resume: dict[str, str] | None = None,
         counts: dict[str, int] | None = None,
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.cluster_id = cluster_id
         self.client = client
@@ -119,7 +120,7 @@ class ClusterSync:
         self.options = options
         self.resume = dict(resume or {})  # type -> resourceVersion to resume from
         self.counts = dict(counts or {})  # type -> objects stored
-        self.tasks = TaskOwner(f"cluster:{cluster_id[:8]}")
+        self.tasks = TaskOwner(f"cluster:{cluster_id[:8]}", restarts)
         self.reflectors: dict[str, tuple[Reflector, asyncio.Task[None]]] = {}
         self._rediscovery: asyncio.Task[None] | None = None
         self._rediscover_again = False

@@ -19,7 +19,7 @@ from graphql_server.broker import Broker
 from graphql_server.errors import ConfigurationError, KubernetesError
 from graphql_server.kube.discovery import TypeFilter
 from graphql_server.kube.watching import WatchOptions
-from graphql_server.retrying import Backoff
+from graphql_server.retrying import Backoff, retry
 from graphql_server.settings import Settings
 from graphql_server.store import Store
 from graphql_server.store.bulk_load import build_deferred_indexes, defer_indexes
@@ -32,7 +32,7 @@ from graphql_server.sync.stats import KindStats, SyncStats, WatchStats, WriterSt
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import LocalClusters, Supervisor
 from graphql_server.sync.writer import Writer
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +76,14 @@ class LocalFeed:
     announce: Callable[[Announce], Awaitable[None]] | None = None
 
     def __init__(
-        self, store: Store, writer: Writer, tracker: SyncTracker, options: SyncOptions
+        self,
+        store: Store,
+        writer: Writer,
+        tracker: SyncTracker,
+        options: SyncOptions,
+        restarts: TaskRestarts | None = None,
     ) -> None:
-        self.supervisor = Supervisor(LocalClusters(store, writer, tracker, options))
+        self.supervisor = Supervisor(LocalClusters(store, writer, tracker, options, restarts))
 
     async def open(self, tasks: TaskOwner) -> None:
         return None
@@ -103,7 +108,9 @@ class SyncService:
         *,
         status_interval: float = 1.0,
         feed: FeedFactory | None = None,
+        restarts: TaskRestarts | None = None,
     ) -> None:
+        restarts = restarts if restarts is not None else TaskRestarts()
         self.tracker = SyncTracker(store, broker, interval=status_interval)
         self.writer = Writer(
             store,
@@ -116,13 +123,13 @@ class SyncService:
         self.feed = (
             feed(self.writer, self.tracker)
             if feed is not None
-            else LocalFeed(store, self.writer, self.tracker, options)
+            else LocalFeed(store, self.writer, self.tracker, options, restarts)
         )
         self.supervisor = self.feed.supervisor
         self.sources = tuple(sources)
-        self.tasks = TaskOwner("sync")
+        self.tasks = TaskOwner("sync", restarts)
         self.connections = ConnectionSync(
-            store, broker, self.supervisor, self.writer, self.tracker, self.sources
+            store, broker, self.supervisor, self.writer, self.tracker, self.sources, restarts
         )
         self.commands = CommandTable(
             resync=self._resync,
@@ -178,14 +185,15 @@ class SyncService:
         ``FIRST_LOAD_LIMIT``, whatever is still listing)."""
         if not await self.tracker.wait_all_listed(FIRST_LOAD_LIMIT):
             log.warning("the first load is still listing; building its indexes now")
-        backoff = Backoff(*INDEX_RETRY)
-        while True:
-            try:
-                await build_deferred_indexes(self.store.database)
-                break
-            except Exception as exc:  # a database outage: the next start builds them too
-                log.warning("cannot build the first load's indexes yet: %s", describe(exc))
-                await asyncio.sleep(backoff.next_delay())
+        # Any error is retried (a database outage); should the process stop first, the
+        # next start builds them.
+        await retry(
+            lambda: build_deferred_indexes(self.store.database),
+            Backoff(*INDEX_RETRY),
+            on_retry=lambda exc, _: log.warning(
+                "cannot build the first load's indexes yet: %s", describe(exc)
+            ),
+        )
         self.tracker.set_indexing(False)
 
     def source_report(self) -> list[dict[str, object]]:

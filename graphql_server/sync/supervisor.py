@@ -24,6 +24,7 @@ from graphql_server.sync.commands import ALL_CLUSTERS
 from graphql_server.sync.connecting import BuildSync, ClusterSource, connect_cluster
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.writer import Writer
+from graphql_server.tasks import TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ class LocalClusters:
     writer: Writer
     tracker: SyncTracker
     options: SyncOptions
+    restarts: TaskRestarts | None = None  # where its watch loops' restarts are counted
 
     async def __call__(
         self, source: ClusterSource, client: KubeClient, identity: ClusterIdentity
@@ -53,6 +55,7 @@ class LocalClusters:
             self.options,
             resume,
             {r["resource_type"]: int(r["n"]) for r in rows},
+            self.restarts,
         )
 
 

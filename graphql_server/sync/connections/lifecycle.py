@@ -48,7 +48,7 @@ from graphql_server.sync.health import SourceHealth
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import Supervisor
 from graphql_server.sync.writer import Writer
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ class ConnectionSync:
         writer: Writer,
         tracker: SyncTracker,
         sources: Sequence[ClusterSource] = (),
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.store = store
         self.supervisor = supervisor
@@ -75,7 +76,7 @@ class ConnectionSync:
         self.tracker = tracker
         self.sources = tuple(sources)
         self.notices = Notices(store, broker, ACTOR)
-        self.tasks = TaskOwner("connections")
+        self.tasks = TaskOwner("connections", restarts)
         self.bound: dict[str, str] = {}  # connection id -> cluster id it syncs
         self.connecting: dict[str, asyncio.Task[Any]] = {}
         self._lock = asyncio.Lock()

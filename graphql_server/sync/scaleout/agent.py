@@ -34,7 +34,7 @@ from graphql_server.sync.scaleout.replica import (
     holder_name,
     leased_supervisor,
 )
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +58,13 @@ class Agent:
         self.sources = tuple(sources)
         self.options = options
         self.holder = holder or holder_name("agent")
+        self.restarts = TaskRestarts()  # the agent's kept tasks, its broker's among them
         self.broker = NatsBroker(
             nats_url,
             NatsOptions(prefix=settings.prefix, connect_wait=connect_wait),
             name=f"graphql-server agent {self.holder}",
             follow=(),
+            restarts=self.restarts,
         )
         self.oplog = OperationLog(
             self.broker.client,
@@ -73,10 +75,10 @@ class Agent:
         )
         self.leases = LeaseStore(self.broker.client, settings.prefix, settings.lease_ttl)
         self.supervisor = leased_supervisor(
-            LeasedClusters(self.oplog, self.leases, self.holder, options)
+            LeasedClusters(self.oplog, self.leases, self.holder, options, self.restarts)
         )
         self.commands = CommandTable(resync=self._resync, announce=self._announce)
-        self.tasks = TaskOwner("agent")
+        self.tasks = TaskOwner("agent", self.restarts)
 
     async def _resync(self, command: Resync) -> None:
         await self.supervisor.resync(command.cluster_id)

@@ -42,7 +42,7 @@ from graphql_server.sync.scaleout.operations import (
     trimmed,
 )
 from graphql_server.sync.writer import Operation, Upsert, settle
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +153,17 @@ class LeasedClusterSync:
         holder: str,
         options: SyncOptions,
         hello: Hello,
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.cluster_id = cluster_id
         self.publisher = ClusterPublisher(oplog, cluster_id)
         self.reporting = ReportingTracker(self.publisher)
-        self.sync = ClusterSync(cluster_id, client, self.publisher, self.reporting, options)
+        self.sync = ClusterSync(
+            cluster_id, client, self.publisher, self.reporting, options, restarts=restarts
+        )
         self.hello = hello
         self.holding = Holding(leases, f"cluster.{cluster_id}", holder)
-        self.tasks = TaskOwner(f"leased:{cluster_id[:8]}")
+        self.tasks = TaskOwner(f"leased:{cluster_id[:8]}", restarts)
 
     @property
     def held(self) -> bool:

@@ -10,7 +10,8 @@ Owns the scale-out parts a ``SyncService`` is composed with (``StreamFeed``):
   writer lease) instead of by local reflectors.
 
 The connection lifecycle, the status tracker and the commands work as in one
-process. ``ScaleOutSyncService`` is a ``SyncService`` built with these parts.
+process. :func:`scale_out_sync` builds a ``SyncService`` with these parts (its
+``feed`` is the ``StreamFeed``).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from graphql_server.sync.service import SyncService
 from graphql_server.sync.status import SyncTracker
 from graphql_server.sync.supervisor import Supervisor
 from graphql_server.sync.writer import Writer
-from graphql_server.tasks import TaskOwner
+from graphql_server.tasks import TaskOwner, TaskRestarts
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +70,21 @@ class LeasedClusters:
     leases: LeaseStore
     holder: str
     options: SyncOptions
+    restarts: TaskRestarts | None = None  # where its tasks' restarts are counted
 
     async def __call__(
         self, source: ClusterSource, client: KubeClient, identity: ClusterIdentity
     ) -> LeasedClusterSync:
         hello = Hello(identity.uid, source.name, client.server, identity.version)
         return LeasedClusterSync(
-            identity.uid, client, self.oplog, self.leases, self.holder, self.options, hello
+            identity.uid,
+            client,
+            self.oplog,
+            self.leases,
+            self.holder,
+            self.options,
+            hello,
+            self.restarts,
         )
 
 
@@ -102,6 +111,7 @@ class StreamFeed:
         options: SyncOptions,
         settings: ScaleOutOptions,
         holder: str,
+        restarts: TaskRestarts | None = None,
     ) -> None:
         self.broker = broker
         self.writer = writer
@@ -114,7 +124,7 @@ class StreamFeed:
         )
         self.leases = LeaseStore(broker.client, settings.prefix, settings.lease_ttl)
         self.supervisor = leased_supervisor(
-            LeasedClusters(self.oplog, self.leases, holder, options)
+            LeasedClusters(self.oplog, self.leases, holder, options, restarts)
         )
         self.applier = StreamApplier(
             store,
@@ -158,36 +168,34 @@ class StreamFeed:
                 log.warning("shutdown: %d operations not handed to NATS", self.oplog.outbox.pending)
 
 
-class ScaleOutSyncService(SyncService):
-    """A ``SyncService`` composed with a ``StreamFeed``; nothing overridden."""
-
-    def __init__(
-        self,
-        store: Store,
-        broker: NatsBroker,
-        options: SyncOptions,
-        sources: Iterable[ClusterSource] = (),
-        *,
-        scale_out: ScaleOutOptions | None = None,
-        holder: str | None = None,
-        status_interval: float = 1.0,
-    ) -> None:
-        self.holder = holder or holder_name("serve")
-        feed = partial(
-            StreamFeed,
-            store,
-            broker,
-            options=options,
-            settings=scale_out or ScaleOutOptions(),
-            holder=self.holder,
-        )
-        super().__init__(
-            store, broker, options, sources, status_interval=status_interval, feed=feed
-        )
-        stream = self.feed
-        if not isinstance(stream, StreamFeed):  # what ``feed`` built, for the type checker
-            raise TypeError(f"expected a StreamFeed, got {stream!r}")
-        self.stream = stream
-        self.oplog = stream.oplog
-        self.leases = stream.leases
-        self.applier = stream.applier
+def scale_out_sync(
+    store: Store,
+    broker: NatsBroker,
+    options: SyncOptions,
+    sources: Iterable[ClusterSource] = (),
+    *,
+    scale_out: ScaleOutOptions | None = None,
+    holder: str | None = None,
+    status_interval: float = 1.0,
+    restarts: TaskRestarts | None = None,
+) -> SyncService:
+    """A ``SyncService`` whose feed is a ``StreamFeed`` (``service.feed``)."""
+    restarts = restarts if restarts is not None else TaskRestarts()
+    feed = partial(
+        StreamFeed,
+        store,
+        broker,
+        options=options,
+        settings=scale_out or ScaleOutOptions(),
+        holder=holder or holder_name("serve"),
+        restarts=restarts,
+    )
+    return SyncService(
+        store,
+        broker,
+        options,
+        sources,
+        status_interval=status_interval,
+        feed=feed,
+        restarts=restarts,
+    )

@@ -35,8 +35,8 @@ from graphql_server.sync.connecting import ClusterSource
 from graphql_server.sync.scaleout.agent import Agent
 from graphql_server.sync.scaleout.applying import CURSOR
 from graphql_server.sync.scaleout.operations import Hello, encode, encode_within
-from graphql_server.sync.scaleout.replica import ScaleOutOptions, ScaleOutSyncService
-from graphql_server.sync.service import sync_options
+from graphql_server.sync.scaleout.replica import ScaleOutOptions, scale_out_sync
+from graphql_server.sync.service import SyncService, sync_options
 from graphql_server.sync.writer import Delete, Sweep, Upsert
 from tests.helpers import until
 from tests.natsserver import NatsServer, nats_server
@@ -60,7 +60,7 @@ class Deployment:
     kubeconfig: Path
     store: Store
     broker: NatsBroker
-    service: ScaleOutSyncService
+    service: SyncService
 
 
 @asynccontextmanager
@@ -72,13 +72,13 @@ async def agent(url: str, kubeconfig: Path) -> AsyncIterator[Agent]:
 
 
 @asynccontextmanager
-async def replica(url: str, database_url: str) -> AsyncIterator[tuple[Store, ScaleOutSyncService]]:
+async def replica(url: str, database_url: str) -> AsyncIterator[tuple[Store, SyncService]]:
     store = await Store.open(database_url)
     broker = NatsBroker(url, NatsOptions(prefix=PREFIX, heartbeat=0.3, connect_wait=5))
     await broker.start()
     options = sync_options(Settings(), FAST_WATCH)
     try:
-        async with ScaleOutSyncService(
+        async with scale_out_sync(
             store, broker, options, (), scale_out=scale_out(), status_interval=0.1
         ) as service:
             yield store, service
@@ -121,7 +121,7 @@ async def test_an_agent_feeds_the_store_through_jetstream(
                 if record is not None and record.phase == "SYNCED":
                     break
                 await asyncio.sleep(0.1)
-        assert service.applier.applied_messages > 0
+        assert service.feed.applier.applied_messages > 0
 
 
 async def test_nats_restarting_loses_nothing(
@@ -214,13 +214,13 @@ async def test_replays_duplicates_and_former_holders_change_nothing(
     nats_server: NatsServer, database_url: str
 ) -> None:
     async with replica(nats_server.url, database_url) as (store, service):
-        oplog = service.oplog
+        oplog = service.feed.oplog
         hello = Hello(CLUSTER, "c", "https://c", "v1")
         await publish(oplog, 10, 1, hello, Upsert(RTYPE, [pod("a", "5"), pod("b", "5")]))
         await publish(oplog, 10, 2, Upsert(RTYPE, [pod("a", "7")]))
         await publish(oplog, 10, 3, Delete(CLUSTER, RTYPE, "b", "8"))
         await wait_for(store, {"a": "7"})
-        applied = service.applier.applied_messages
+        applied = service.feed.applier.applied_messages
         # The same batches again (a producer retrying after its dedupe window).
         await publish(oplog, 10, 2, Upsert(RTYPE, [pod("a", "7")]))
         await publish(oplog, 10, 1, hello, Upsert(RTYPE, [pod("a", "5"), pod("b", "5")]))
@@ -231,8 +231,8 @@ async def test_replays_duplicates_and_former_holders_change_nothing(
         # The holder goes on.
         await publish(oplog, 10, 4, Upsert(RTYPE, [pod("d", "9")]))
         await wait_for(store, {"a": "7", "d": "9"})
-        assert service.applier.skipped_messages == 3
-        assert service.applier.applied_messages == applied + 1
+        assert service.feed.applier.skipped_messages == 3
+        assert service.feed.applier.applied_messages == applied + 1
         # A new holder (a newer epoch) relists; the old epoch is fenced from now on.
         await publish(
             oplog,
@@ -249,26 +249,26 @@ async def test_a_gap_in_a_holders_batches_asks_it_to_relist(
     nats_server: NatsServer, database_url: str
 ) -> None:
     async with replica(nats_server.url, database_url) as (store, service):
-        oplog = service.oplog
+        oplog = service.feed.oplog
         hello = Hello(CLUSTER, "c", "https://c", "v1")
         await publish(oplog, 10, 1, hello, Upsert(RTYPE, [pod("a", "5")]))
         await wait_for(store, {"a": "5"})
-        assert service.applier.resyncs_requested == 0
+        assert service.feed.applier.resyncs_requested == 0
         # Batches 2 and 3 never arrive (lost in a retention gap): batch 4 is applied, and
         # the holder is asked to relist so that what 2 and 3 said is not lost.
         await publish(oplog, 10, 4, Upsert(RTYPE, [pod("b", "9")]))
         await wait_for(store, {"a": "5", "b": "9"})
-        assert service.applier.resyncs_requested == 1
+        assert service.feed.applier.resyncs_requested == 1
         await publish(oplog, 10, 5, Upsert(RTYPE, [pod("c", "10")]))
         await wait_for(store, {"a": "5", "b": "9", "c": "10"})
-        assert service.applier.resyncs_requested == 1, "consecutive batches ask nothing"
+        assert service.feed.applier.resyncs_requested == 1, "consecutive batches ask nothing"
 
 
 async def test_a_writer_that_restarts_replays_nothing_twice(
     nats_server: NatsServer, database_url: str
 ) -> None:
     async with replica(nats_server.url, database_url) as (store, service):
-        oplog = service.oplog
+        oplog = service.feed.oplog
         await publish(oplog, 3, 1, Upsert(RTYPE, [pod("a", "1"), pod("b", "2")]))
         await wait_for(store, {"a": "1", "b": "2"})
         # Rows are visible a moment before the position that covers them is saved: a
@@ -282,18 +282,18 @@ async def test_a_writer_that_restarts_replays_nothing_twice(
         await until(saved, 10, "the position of the applied message is saved")
     # Meanwhile: b deleted, c added. The writer that comes back starts where it stopped.
     async with replica(nats_server.url, database_url) as (store, service):
-        await publish(service.oplog, 3, 2, Delete(CLUSTER, RTYPE, "b", "3"))
-        await publish(service.oplog, 3, 3, Upsert(RTYPE, [pod("c", "4")]))
+        await publish(service.feed.oplog, 3, 2, Delete(CLUSTER, RTYPE, "b", "3"))
+        await publish(service.feed.oplog, 3, 3, Upsert(RTYPE, [pod("c", "4")]))
         await wait_for(store, {"a": "1", "c": "4"})
-        assert service.applier.skipped_messages == 0
-        assert service.applier.applied_messages == 2
+        assert service.feed.applier.skipped_messages == 0
+        assert service.feed.applier.applied_messages == 2
 
 
 async def test_a_sweep_too_large_for_one_message_arrives_in_parts(
     nats_server: NatsServer, database_url: str
 ) -> None:
     async with replica(nats_server.url, database_url) as (store, service):
-        oplog = service.oplog
+        oplog = service.feed.oplog
         uids = [f"{i:08d}-0000-4000-8000-000000000000" for i in range(30)]
         await publish(oplog, 5, 1, Upsert(RTYPE, [pod(uid, "1") for uid in uids]))
         await wait_for(store, dict.fromkeys(uids, "1"))
@@ -315,7 +315,7 @@ async def test_a_sweep_too_large_for_one_message_arrives_in_parts(
                 # Until the last part is in, nothing is swept: the parts so far are
                 # received (taken by the applier) and still nothing is gone.
                 await until(
-                    lambda: service.applier.applied_messages >= 3,
+                    lambda: service.feed.applier.applied_messages >= 3,
                     10,
                     "the first parts are received",
                 )
@@ -332,7 +332,7 @@ async def test_a_writer_that_died_mid_batch_makes_subscribers_refetch(
     await StreamPositions(store.database).mark_pending(CURSOR, Cursor(0, "", 7))
     await store.close()
     async with replica(nats_server.url, database_url) as (_, service):
-        js = service.oplog.client.js
+        js = service.feed.oplog.client.js
         async with asyncio.timeout(10):
             while True:
                 with contextlib.suppress(NotFoundError):
@@ -350,7 +350,7 @@ async def test_what_the_store_holds_leaves_the_stream(
     nats_server: NatsServer, database_url: str
 ) -> None:
     async with replica(nats_server.url, database_url) as (store, service):
-        oplog = service.oplog
+        oplog = service.feed.oplog
         for batch in range(1, 4):
             await publish(oplog, 2, batch, Upsert(RTYPE, [pod(f"u{batch}", "1")]))
         await wait_for(store, {"u1": "1", "u2": "1", "u3": "1"})
