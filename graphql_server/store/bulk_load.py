@@ -11,7 +11,7 @@ lists are stored they are built again, in one transaction. Reads meanwhile go
 without them: slower, still correct. The unique (cluster, uid) key and the index the
 sweep reads by (cluster, type) stay. On SQLite the triggers that keep the name-search
 index (``store.name_search``) current are set aside the same way, and once they are
-back the index is rebuilt from the names in one pass, in the same transaction; searches
+back the index is filled from the names in one pass, in the same transaction; searches
 meanwhile read every name. A process stopped in between builds them the
 next time the database is opened, before anything is served. On PostgreSQL both
 steps hold a transaction-scoped advisory lock, so replicas starting together on one
@@ -29,7 +29,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from graphql_server.store.name_search import NAMES, usable
+from graphql_server.store.name_search import NAMES, REFILL, usable
 
 if TYPE_CHECKING:
     from graphql_server.store.database import Database
@@ -144,7 +144,8 @@ async def build_deferred_indexes(database: Database) -> int:
         for row in rows:
             await conn.execute_query(_if_not_exists(str(row["definition"])))
         if any(_kind(str(row["definition"])) == "TRIGGER" for row in rows):
-            await conn.execute_query(f"INSERT INTO {NAMES} ({NAMES}) VALUES ('rebuild')")
+            for statement in REFILL:
+                await conn.execute_query(statement)
         await conn.execute_query("DELETE FROM deferred_indexes")
     connection = database.connection()
     if database.dialect == "sqlite":

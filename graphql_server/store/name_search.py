@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 NAMES = "resource_names"  # the FTS5 table (migration 0011)
 TRIGGERS = (f"{NAMES}_insert", f"{NAMES}_delete", f"{NAMES}_rename")  # what keeps it current
 TRIGRAM = 3  # a literal run this long gives the index something to look up
+# Filled from every name at once. In rowid order: FTS5's own ``'rebuild'`` reads the
+# names through the name index, out of rowid order, and writes a segment at each step
+# back (300,000 names: 7.7 s against 1.2 s).
+REFILL = (
+    f"INSERT INTO {NAMES} ({NAMES}) VALUES ('delete-all')",
+    f"INSERT INTO {NAMES} (rowid, name) SELECT id, name FROM resources ORDER BY id",
+)
 SPARSE = 2000  # names containing the text, up to which the index is the faster way
 PROBE_SECONDS = 10.0  # how long a probe's answer is taken as still true
 PROBES_KEPT = 256  # texts whose answers are remembered

@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
 from graphql_server.store import Store
+from graphql_server.store.database import tortoise_config
 from graphql_server.store.name_search import NAMES, SPARSE
 from graphql_server.store.resources import ResourceQuery
 from tests.store.test_read_plans import NAMES_LOOKUP, plan, unindexed
@@ -202,5 +204,35 @@ async def test_the_index_follows_inserts_renames_and_deletes(sqlite_store: Store
         await resources.delete_cluster(CLUSTER)
         assert await found("mma-") == []
         assert await indexed("a") == 0
+    finally:
+        await store.close()
+
+
+async def test_names_stored_before_the_migration_are_indexed(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'inventory.sqlite3'}"
+    store = await Store.open(url)
+    try:
+        await store.resources.apply([row(f"uid-{i}", f"before-{i}") for i in range(30)], [])
+        apps = tortoise_config(store.database.url)["apps"]
+        executor = MigrationExecutor(store.database.connection(), apps)
+        await executor.migrate(
+            [MigrationTarget(app_label="inventory", name="0010_labels_without_rowid")]
+        )
+        _, tables = await store.database.connection().execute_query(
+            "SELECT name FROM sqlite_master WHERE name LIKE ?", [f"{NAMES}%"]
+        )
+        assert tables == []  # table and triggers gone, rows kept
+        await store.resources.apply([row("uid-new", "before-new")], [])
+        await MigrationExecutor(store.database.connection(), apps).migrate()
+    finally:
+        await store.close()
+    store = await Store.open(url)
+    try:
+        assert store.database.names_indexed
+        _, found = await store.database.connection().execute_query(
+            f"SELECT COUNT(*) AS n FROM {NAMES} WHERE name LIKE ?", ["%efore-%"]
+        )
+        assert found[0]["n"] == 31
+        assert await names_of(store, "fore-2") == ["before-2"] + [f"before-2{i}" for i in range(10)]
     finally:
         await store.close()
