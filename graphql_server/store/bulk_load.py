@@ -9,7 +9,10 @@ secondary indexes of ``resources`` (and SQLite's ``resource_labels``) are droppe
 their definitions kept in ``deferred_indexes``, in one transaction; once the first
 lists are stored they are built again, in one transaction. Reads meanwhile go
 without them: slower, still correct. The unique (cluster, uid) key and the index the
-sweep reads by (cluster, type) stay. A process stopped in between builds them the
+sweep reads by (cluster, type) stay. On SQLite the triggers that keep the name-search
+index (``store.name_search``) current are set aside the same way, and once they are
+back the index is filled from the names in one pass, in the same transaction; searches
+meanwhile read every name. A process stopped in between builds them the
 next time the database is opened, before anything is served. On PostgreSQL both
 steps hold a transaction-scoped advisory lock, so replicas starting together on one
 empty database set the indexes aside once, and a replica that finds them set aside
@@ -25,6 +28,8 @@ from __future__ import annotations
 import logging
 import time
 from typing import TYPE_CHECKING, Any
+
+from graphql_server.store.name_search import NAMES, REFILL, usable
 
 if TYPE_CHECKING:
     from graphql_server.store.database import Database
@@ -48,6 +53,8 @@ async def defer_indexes(database: Database) -> int:
         if rows:
             return 0
         indexes = await (_sqlite_indexes(conn) if sqlite else _postgres_indexes(conn))
+        if sqlite:
+            indexes += await _sqlite_triggers(conn)
         mark = "?" if sqlite else "$1"
         deferred = 0
         for name, definition, columns in indexes:
@@ -58,8 +65,10 @@ async def defer_indexes(database: Database) -> int:
                 f"{'?' if sqlite else '$2'})",
                 [name, definition],
             )
-            await conn.execute_query(f'DROP INDEX "{name}"')
+            await conn.execute_query(f'DROP {_kind(definition)} "{name}"')
             deferred += 1
+            if _kind(definition) == "TRIGGER":
+                database.names_indexed = False  # its index no longer follows the names
     if deferred and sqlite:
         await database.connection().execute_script(
             f"PRAGMA wal_autocheckpoint = {LOAD_CHECKPOINT_PAGES}"
@@ -69,12 +78,19 @@ async def defer_indexes(database: Database) -> int:
     return deferred
 
 
+def _kind(definition: str) -> str:
+    """``INDEX`` or ``TRIGGER``: what a kept definition creates."""
+    return "TRIGGER" if definition.upper().startswith("CREATE TRIGGER ") else "INDEX"
+
+
 def _if_not_exists(definition: str) -> str:
-    """``CREATE [UNIQUE] INDEX name ...`` as ``CREATE [UNIQUE] INDEX IF NOT EXISTS name ...``."""
-    head, _, rest = definition.partition(" INDEX ")
+    """``CREATE [UNIQUE] INDEX name ...`` as ``CREATE [UNIQUE] INDEX IF NOT EXISTS name ...``
+    (and the same for ``CREATE TRIGGER``)."""
+    kind = _kind(definition)
+    head, _, rest = definition.partition(f" {kind} ")
     if rest.upper().startswith("IF NOT EXISTS "):
         return definition
-    return f"{head} INDEX IF NOT EXISTS {rest}"
+    return f"{head} {kind} IF NOT EXISTS {rest}"
 
 
 async def _sqlite_indexes(conn: Any) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -90,6 +106,16 @@ async def _sqlite_indexes(conn: Any) -> list[tuple[str, str, tuple[str, ...]]]:
         _, info = await conn.execute_query(f'PRAGMA index_info("{name}")')
         found.append((name, str(index["sql"]), tuple(str(c["name"]) for c in info)))
     return found
+
+
+async def _sqlite_triggers(conn: Any) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(name, definition, no columns) of the triggers that keep the name index current."""
+    _, triggers = await conn.execute_query(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'resources' "
+        "AND substr(name, 1, ?) = ? ORDER BY name",
+        [len(NAMES), NAMES],
+    )
+    return [(str(t["name"]), str(t["sql"]), ()) for t in triggers]
 
 
 async def _postgres_indexes(conn: Any) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -117,9 +143,13 @@ async def build_deferred_indexes(database: Database) -> int:
         _, rows = await conn.execute_query("SELECT name, definition FROM deferred_indexes")
         for row in rows:
             await conn.execute_query(_if_not_exists(str(row["definition"])))
+        if any(_kind(str(row["definition"])) == "TRIGGER" for row in rows):
+            for statement in REFILL:
+                await conn.execute_query(statement)
         await conn.execute_query("DELETE FROM deferred_indexes")
     connection = database.connection()
     if database.dialect == "sqlite":
+        database.names_indexed = await usable(connection)
         await connection.execute_script(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_PAGES}")
         await connection.execute_script("PRAGMA wal_checkpoint(PASSIVE)")
     elif rows:

@@ -31,6 +31,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from graphql_server.errors import ConfigurationError, StoreUnavailable
 from graphql_server.store.bulk_load import build_deferred_indexes
 from graphql_server.store.locking import migration_lock
+from graphql_server.store.name_search import usable
 from graphql_server.store.transactions import transaction
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,9 @@ class Database:
         self._context: TortoiseContext | None = None
         self._readers: list[BaseDBAsyncClient] = []
         self._next_reader = 0
+        # SQLite: whether name searches can narrow through the trigram index (detected at
+        # open; off while a first load has the index's triggers set aside).
+        self.names_indexed = False
 
     @property
     def dialect(self) -> str:
@@ -142,6 +146,8 @@ class Database:
                 async with migration_lock(self.url.url, self.url.dialect):
                     await self._executor().migrate()
                 await build_deferred_indexes(self)  # a first load stopped midway
+            if self.dialect == "sqlite":
+                self.names_indexed = await usable(self.connection())
             await self._open_readers()
         except (BaseORMException, OSError) as exc:
             await self.close()

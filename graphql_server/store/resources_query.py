@@ -17,6 +17,7 @@ import orjson
 
 from graphql_server.errors import BadInput
 from graphql_server.labels import Selector
+from graphql_server.store import name_search
 from graphql_server.store.chunking import LOOKUP_CHUNK, grouped_chunks
 from graphql_server.store.database import Database
 from graphql_server.store.dialect import (
@@ -110,6 +111,7 @@ class ResourceReads:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.labels = ResourceLabels(database.dialect)
+        self.probes = name_search.Probes()
 
     @property
     def dialect(self) -> str:
@@ -131,7 +133,7 @@ class ResourceReads:
 
     async def select(self, query: ResourceQuery, limit: int = 1000) -> list[StoredResource]:
         params = Params(self.dialect)
-        where = self._where(query, params)
+        where = self._where(query, params, await self._trigrams(query))
         sql = f"SELECT * FROM resources WHERE {where} ORDER BY id LIMIT {int(limit)}"
         _, rows = await self.database.reader().execute_query(sql, params.values)
         return [self._stored(r) for r in rows]
@@ -145,7 +147,8 @@ class ResourceReads:
         descending: bool = False,
     ) -> Page:
         """One page in a stable order, continuing after the cursor ``after``."""
-        sql, values = self.page_statement(query, first, after, order, descending)
+        trigrams = await self._trigrams(query)
+        sql, values = self.page_statement(query, first, after, order, descending, trigrams)
         _, raw = await self.database.reader().execute_query(sql, values)
         column = ORDERS[order]
         has_next = len(raw) > first
@@ -161,13 +164,17 @@ class ResourceReads:
         after: str | None = None,
         order: str = "NAME",
         descending: bool = False,
+        trigrams: bool | None = None,
     ) -> tuple[str, list[Any]]:
-        """The SQL (and its parameters) that reads one page."""
+        """The SQL (and its parameters) that reads one page; ``trigrams`` says whether
+        a name search reads through a trigram index (by default, whenever it can)."""
         column = ORDERS.get(order)
         if column is None:
             raise BadInput(f"unknown order {order!r}")
+        if trigrams is None:
+            trigrams = self._by_trigrams(query)
         params = Params(self.dialect)
-        where = self._where(query, params)
+        where = self._where(query, params, trigrams)
         direction = "DESC" if descending else "ASC"
         compare = "<" if descending else ">"
         if after:
@@ -180,10 +187,11 @@ class ResourceReads:
                 f"({key} = {params(value)} AND id {compare} {params(pk)}))"
             )
         key, limit = self._order_key(column), int(first) + 1
-        if self.dialect == "postgres" and len(query.search or "") >= TRIGRAM:
+        if trigrams:
             # The planner takes a search as matching names evenly and walks the
             # ordered name index until a page has matched, which reads most of the
-            # table when the matches sort late; the trigram index finds them first.
+            # table when the matches sort late; the trigram index finds them first
+            # (PostgreSQL's GIN index, SQLite's FTS5 table: ``name_search``).
             sql = (
                 f"WITH matched AS MATERIALIZED (SELECT id, {key} AS k FROM resources "
                 f"WHERE {where}), chosen AS (SELECT id FROM matched "
@@ -199,14 +207,24 @@ class ResourceReads:
         return sql, params.values
 
     async def count(self, query: ResourceQuery) -> int:
+        sql, values = self.count_statement(query, await self._trigrams(query))
+        _, rows = await self.database.reader().execute_query(sql, values)
+        return int(rows[0]["n"])
+
+    def count_statement(
+        self, query: ResourceQuery, trigrams: bool | None = None
+    ) -> tuple[str, list[Any]]:
+        """The SQL (and its parameters) that counts the matches (``trigrams``: as for
+        :meth:`page_statement`)."""
         params = Params(self.dialect)
-        where = self._where(query, params)
+        where = self._where(
+            query, params, self._by_trigrams(query) if trigrams is None else trigrams
+        )
         if kept_count(query):
             sql = f"SELECT COALESCE(SUM(n), 0) AS n FROM resource_counts WHERE {where}"
         else:
             sql = f"SELECT COUNT(*) AS n FROM resources WHERE {where}"
-        _, rows = await self.database.reader().execute_query(sql, params.values)
-        return int(rows[0]["n"])
+        return sql, params.values
 
     async def count_by(self, query: ResourceQuery, columns: Sequence[str]) -> list[dict[str, Any]]:
         """Counts grouped by ``columns`` (each one of the table's plain columns)."""
@@ -215,7 +233,7 @@ class ResourceReads:
                 raise BadInput(f"cannot group by {column!r}")
         params = Params(self.dialect)
         group = ", ".join(quote(c) for c in columns)
-        where = self._where(query, params)
+        where = self._where(query, params, await self._trigrams(query))
         if kept_count(query) and counted(columns):
             sql = (
                 f"SELECT {group}, SUM(n) AS n FROM resource_counts WHERE {where} "
@@ -229,7 +247,7 @@ class ResourceReads:
     async def label_counts(self, query: ResourceQuery) -> list[tuple[str, str, int]]:
         """(key, value, number of matching resources) for every label in use, sorted."""
         params = Params(self.dialect)
-        where = self._where(query, params)
+        where = self._where(query, params, await self._trigrams(query))
         if self.dialect == "sqlite":
             pairs = "json_each(r.labels) AS l"
         else:
@@ -294,7 +312,24 @@ class ResourceReads:
                 found[(cluster_id, str(r["owner_uid"]))].append(self._stored(r))
         return found
 
-    def _where(self, query: ResourceQuery, params: Params) -> str:
+    def _by_trigrams(self, query: ResourceQuery) -> bool:
+        """Whether the query's name search can read the names through a trigram index."""
+        if not query.search:
+            return False
+        if self.dialect == "postgres":
+            return len(query.search) >= TRIGRAM
+        return self.database.names_indexed and name_search.indexed(query.search)
+
+    async def _trigrams(self, query: ResourceQuery) -> bool:
+        """Whether it should: on SQLite, unless so many names match that reading them
+        all in order is faster (``name_search.Probes``)."""
+        if not self._by_trigrams(query) or query.search is None:
+            return False
+        if self.dialect == "postgres":
+            return True
+        return await self.probes.sparse(self.database.reader(), query.search)
+
+    def _where(self, query: ResourceQuery, params: Params, trigrams: bool = False) -> str:
         clauses = ["1 = 1"]
 
         def among(column: str, values: Sequence[str]) -> None:
@@ -326,6 +361,8 @@ class ResourceReads:
             indexed = self.labels.predicate(params, requirement)
             clauses.append(indexed or label_predicate(params, requirement))
         if query.search:
+            if trigrams and self.dialect == "sqlite":  # the index's candidates, then exactly
+                clauses.append(name_search.narrowing(params, query.search))
             clauses.append(contains_predicate(params, "name", query.search))
         if query.owner_uid:
             if self.dialect == "sqlite":

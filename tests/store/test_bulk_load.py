@@ -15,17 +15,38 @@ from graphql_server.store.bulk_load import (
     build_deferred_indexes,
     defer_indexes,
 )
+from graphql_server.store.name_search import NAMES, TRIGGERS
+from graphql_server.store.resources import ResourceQuery
 from tests.conftest import postgres_database
 from tests.store.test_resources import row
 from tests.sync.harness import converge, simulator_inventory, synced_cluster
 
 
 async def indexes(store: Store) -> set[str]:
+    """The tables' secondary indexes, and the triggers that keep the name index current."""
     _, rows = await store.database.connection().execute_query(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL "
         "AND tbl_name IN ('resources', 'resource_labels')"
     )
     return {str(r["name"]) for r in rows}
+
+
+async def names_found(store: Store, text: str) -> set[int]:
+    """Rows the name index gives for ``text``."""
+    _, found = await store.database.connection().execute_query(
+        f"SELECT rowid AS id FROM {NAMES} WHERE name LIKE ?", [f"%{text}%"]
+    )
+    return {int(r["id"]) for r in found}
+
+
+async def indexed_names(store: Store, text: str) -> set[int]:
+    """Rows the name index gives for ``text``, checked equal to those that contain it."""
+    _, contained = await store.database.connection().execute_query(
+        "SELECT id FROM resources WHERE name LIKE ?", [f"%{text}%"]
+    )
+    found = await names_found(store, text)
+    assert found == {int(r["id"]) for r in contained}
+    return found
 
 
 async def checkpoint_pages(store: Store) -> int:
@@ -51,6 +72,8 @@ async def test_an_empty_inventory_fills_without_its_indexes_then_has_all(
         set_aside = await deferred(synced.store)
         assert set_aside
         assert set_aside <= every
+        assert set(TRIGGERS) <= set_aside  # the name index is not kept row by row either
+        assert not synced.store.database.names_indexed  # searches read every name meanwhile
         assert await indexes(synced.store) == every - set_aside  # the sweep's index stays
         assert await checkpoint_pages(synced.store) == LOAD_CHECKPOINT_PAGES
         expected = len(simulator_inventory(synced.cluster))
@@ -67,6 +90,13 @@ async def test_an_empty_inventory_fills_without_its_indexes_then_has_all(
         assert {count for phase, count in seen if phase == "SYNCED"} == {expected}
         assert await deferred(synced.store) == set()
         assert await checkpoint_pages(synced.store) == CHECKPOINT_PAGES
+        # The name index was rebuilt from every name, and searches read through it again.
+        assert synced.store.database.names_indexed
+        page = await synced.store.resources.page(ResourceQuery(), 1)
+        text = page.rows[0]["name"][1:5]
+        assert await indexed_names(synced.store, text)
+        matches = await indexed_names(synced.store, text)
+        assert await synced.store.resources.count(ResourceQuery(search=text)) == len(matches)
         await converge(synced.store, synced.cluster)
 
 
@@ -79,12 +109,17 @@ async def test_a_first_load_stopped_midway_has_its_indexes_at_the_next_start(
     try:
         assert await defer_indexes(store.database) > 0
         assert len(await indexes(store)) < len(every)
+        await store.resources.apply([row(f"uid-{i}", f"loaded-{i}") for i in range(50)], [])
+        assert await names_found(store, "loaded-") == set()  # its triggers are set aside
     finally:
         await store.close()
     store = await Store.open(url)
     try:
         assert await indexes(store) == every
         assert await deferred(store) == set()
+        assert store.database.names_indexed
+        assert len(await indexed_names(store, "loaded-")) == 50
+        assert await store.resources.count(ResourceQuery(search="aded-4")) == 11
     finally:
         await store.close()
 

@@ -10,10 +10,12 @@ import pytest
 
 from graphql_server.labels import parse_selector
 from graphql_server.store import Store
+from graphql_server.store.name_search import NAMES
 from graphql_server.store.resources import ResourceQuery
 from tests.conftest import postgres_database
 from tests.store.test_resources import CLUSTER, row
 
+NAMES_LOOKUP = re.compile(rf"SCAN {NAMES} VIRTUAL TABLE INDEX \d+:L")  # FTS5's LIKE lookup
 SORT_NODE = re.compile(r"(->\s+)?Sort\s+\(")  # a full sort (an incremental one is fine)
 PAGES: dict[str, tuple[ResourceQuery, str, bool]] = {
     "first page": (ResourceQuery(), "NAME", False),
@@ -71,11 +73,14 @@ def unindexed(store: Store, text: str) -> list[str]:
     if store.database.dialect == "sqlite":
         # Driven by the label index, only the objects the label picks are sorted.
         by_label = any("SEARCH resource_labels USING COVERING INDEX" in line for line in lines)
+        # Driven by the name index (its LIKE lookup, ``:L``), only the matches are sorted.
+        by_names = any(NAMES_LOOKUP.search(line) for line in lines)
         return [
             line
             for line in lines
             if ("SCAN resources" in line and "USING" not in line)
-            or ("TEMP B-TREE" in line and not by_label)
+            or ("TEMP B-TREE" in line and not (by_label or by_names))
+            or (f"SCAN {NAMES} " in line and not NAMES_LOOKUP.search(line))
         ]
     # A name search sorts the names that matched (``matched``), not the table.
     by_matches = any("CTE Scan on matched" in line for line in lines)
