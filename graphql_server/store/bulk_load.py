@@ -29,6 +29,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from graphql_server.store.dialect import Params
 from graphql_server.store.name_search import NAMES, REFILL, usable
 
 if TYPE_CHECKING:
@@ -55,19 +56,20 @@ async def defer_indexes(database: Database) -> int:
         indexes = await (_sqlite_indexes(conn) if sqlite else _postgres_indexes(conn))
         if sqlite:
             indexes += await _sqlite_triggers(conn)
-        mark = "?" if sqlite else "$1"
         deferred = 0
         for name, definition, columns in indexes:
             if columns in KEPT_COLUMNS:
                 continue
+            params = Params(database.dialect)
             await conn.execute_query(
-                f"INSERT INTO deferred_indexes (name, definition) VALUES ({mark}, "
-                f"{'?' if sqlite else '$2'})",
-                [name, definition],
+                "INSERT INTO deferred_indexes (name, definition) "
+                f"VALUES ({params(name)}, {params(definition)})",
+                params.values,
             )
-            await conn.execute_query(f'DROP {_kind(definition)} "{name}"')
+            kind = _kind(definition)
+            await conn.execute_query(f'DROP {kind} "{name}"')
             deferred += 1
-            if _kind(definition) == "TRIGGER":
+            if kind == "TRIGGER":
                 database.names_indexed = False  # its index no longer follows the names
     if deferred and sqlite:
         await database.connection().execute_script(

@@ -64,9 +64,6 @@ NULL_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 StoredResource = dict[str, Any]
 
 
-TRIGRAM = 3  # a search this long or longer can use PostgreSQL's trigram index
-
-
 def resource_id(cluster_id: str, uid: str) -> str:
     return f"{cluster_id}/{uid}"
 
@@ -317,7 +314,7 @@ class ResourceReads:
         if not query.search:
             return False
         if self.dialect == "postgres":
-            return len(query.search) >= TRIGRAM
+            return len(query.search) >= name_search.TRIGRAM
         return self.database.names_indexed and name_search.indexed(query.search)
 
     async def _trigrams(self, query: ResourceQuery) -> bool:
