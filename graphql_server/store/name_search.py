@@ -29,9 +29,8 @@ log = logging.getLogger(__name__)
 
 NAMES = "resource_names"  # the FTS5 table (migration 0011)
 TRIGGERS = (f"{NAMES}_insert", f"{NAMES}_delete", f"{NAMES}_rename")  # what keeps it current
-TRIGRAM = (
-    3  # a literal run this long gives a trigram index (either database's) something to look up
-)
+# A literal run this long gives a trigram index (either database's) something to look up.
+TRIGRAM = 3
 # Filled from every name at once. In rowid order: FTS5's own ``'rebuild'`` reads the
 # names through the name index, out of rowid order, and writes a segment at each step
 # back (300,000 names: 7.7 s against 1.2 s).
