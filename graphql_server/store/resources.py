@@ -6,6 +6,7 @@ cost little more than a raw batched upsert.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 ANALYZE_MIN_ROWS = 2000  # rows added before PostgreSQL's statistics are first refreshed
+ENCODE_SLICE = 500  # rows encoded between two turns of the event loop
 
 # (cluster id, uid), or (cluster id, uid, resourceVersion the object was deleted at).
 DeleteKey = tuple[str, str] | tuple[str, str, str | None]
@@ -98,6 +100,17 @@ class ResourceRow:
         }
 
 
+async def _settled(task: asyncio.Future[Any]) -> None:
+    """Let a statement started in the background end before the transaction does (it
+    shares the transaction's connection). Its error, when the block did not take it,
+    is the block's failure already, so it is only marked as seen."""
+    if not task.done():
+        task.cancel()
+        await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()
+
+
 class ResourceStore(ResourceReads):
     """Reading (``ResourceReads``) and writing the resources table."""
 
@@ -143,32 +156,40 @@ class ResourceStore(ResourceReads):
         """
         events: list[ResourceEvent] = []
         async with self.database.transaction() as conn:
-            existing = await self._existing(conn, upserts)
-            absent = {(r.cluster_id, r.uid) for r in upserts} - set(existing)
-            deleted_at = await self.tombstones.lookup(conn, absent) if absent else {}
-            changed: list[ResourceRow] = []
-            for row in upserts:
+            # The database looks the rows up while their values are encoded here.
+            looked_up = asyncio.create_task(self._look_up(conn, upserts))
+            try:
+                encoded = await self._encode(upserts)
+                existing, deleted_at = await looked_up
+            finally:
+                await _settled(looked_up)
+            changed: list[tuple[ResourceRow, list[Any], ResourceEventType, Any]] = []
+            for row, values in zip(upserts, encoded, strict=True):
                 key = (row.cluster_id, row.uid)
                 previous = existing.get(key)
                 if previous is not None:
                     if not supersedes(row.resource_version, previous[0]):
                         continue
+                    changed.append((row, values, ResourceEventType.MODIFIED, previous[1]))
                 elif key in deleted_at and not supersedes(row.resource_version, deleted_at[key]):
                     continue
+                else:
+                    changed.append((row, values, ResourceEventType.ADDED, None))
                 existing[key] = (row.resource_version, row.labels)
-                changed.append(row)
-                kind = ResourceEventType.ADDED if previous is None else ResourceEventType.MODIFIED
-                events.append(
-                    ResourceEvent(
-                        kind,
-                        row.cluster_id,
-                        row.uid,
-                        row.as_stored(),
-                        previous_labels=None if previous is None else previous[1],
-                    )
-                )
             if changed:
-                await conn.execute_many(self._upsert_sql, [self._values(r) for r in changed])
+                batch = [values for _, values, _, _ in changed]
+                written = asyncio.create_task(conn.execute_many(self._upsert_sql, batch))
+                try:
+                    await asyncio.sleep(0)  # the statement is on its way; the events meanwhile
+                    events.extend(
+                        ResourceEvent(
+                            kind, row.cluster_id, row.uid, row.as_stored(), previous_labels=labels
+                        )
+                        for row, _, kind, labels in changed
+                    )
+                    await written
+                finally:
+                    await _settled(written)
             removals, stones = await self._deletable(conn, deletes)
             for stored in await self._delete(conn, removals):
                 events.append(
@@ -183,6 +204,26 @@ class ResourceStore(ResourceReads):
                 await after(conn)
         await self._keep_statistics(events)
         return events
+
+    async def _look_up(
+        self, conn: Any, rows: Sequence[ResourceRow]
+    ) -> tuple[dict[tuple[str, str], tuple[str, dict[str, str]]], dict[tuple[str, str], str]]:
+        """The stored version and labels of each row's object, and the version each
+        object absent from the table was deleted at (where a tombstone says)."""
+        existing = await self._existing(conn, rows)
+        absent = {(r.cluster_id, r.uid) for r in rows} - set(existing)
+        deleted_at = await self.tombstones.lookup(conn, absent) if absent else {}
+        return existing, deleted_at
+
+    async def _encode(self, rows: Sequence[ResourceRow]) -> list[list[Any]]:
+        """Every row's values, a slice at a time: between slices the event loop runs
+        what waits for it (the lookup's next statement among them)."""
+        encoded: list[list[Any]] = []
+        for start in range(0, len(rows), ENCODE_SLICE):
+            if start:
+                await asyncio.sleep(0)
+            encoded.extend(self._values(row) for row in rows[start : start + ENCODE_SLICE])
+        return encoded
 
     async def _keep_statistics(self, events: Sequence[ResourceEvent]) -> None:
         """PostgreSQL plans by the table's statistics, which autovacuum refreshes
