@@ -179,8 +179,11 @@ class MonitoringDiscovery:
         """Evaluate what the messages noted so far ask for."""
         full, self._full = self._full, set()
         pending, self._pending = self._pending, {}
+        clusters = sorted((set(pending) | full) & set(self.supervisor.clusters))
+        if not clusters:
+            return  # what the last evaluation covered stays readable
         self.last_evaluated = set()
-        for cluster_id in sorted((set(pending) | full) & set(self.supervisor.clusters)):
+        for cluster_id in clusters:
             try:
                 if cluster_id in full:
                     await self.full_pass(cluster_id)
