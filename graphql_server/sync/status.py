@@ -90,6 +90,9 @@ class ClusterState:
         return self.error or self.store_error or next((e for e in errors if e), None)
 
 
+PHASE_COALESCING = 0.05  # seconds: phase moves this close together are saved together
+
+
 class SyncTracker:
     def __init__(self, store: Store, broker: Broker, interval: float = 1.0) -> None:
         self.store = store
@@ -103,6 +106,8 @@ class SyncTracker:
         self.writer_unavailable: str | None = None
         self.indexing = False
         self._reported = asyncio.Event()  # a cluster's state changed
+        self._moved = asyncio.Event()  # a cluster's phase is not the one last saved
+        self._saved_phases: dict[str, str] = {}  # cluster -> the phase last saved
 
     def cluster(self, cluster_id: str) -> ClusterState:
         state = self.clusters.get(cluster_id)
@@ -226,13 +231,27 @@ class SyncTracker:
         self._dirty.add(cluster_id)
         self._changed.set()
         self._reported.set()
+        state = self.clusters.get(cluster_id)
+        if state is not None and state.phase != self._saved_phases.get(cluster_id):
+            self._moved.set()
 
     async def run(self) -> None:
         while True:
             await self._changed.wait()
             self._changed.clear()
+            self._moved.clear()
             await self.flush()
-            await asyncio.sleep(self.interval)
+            await self._pause()
+
+    async def _pause(self) -> None:
+        """Counts move all the time during a sync: they are saved at most once an
+        interval. A cluster whose phase moved (SYNCED, DEGRADED ...) is saved at once."""
+        try:
+            async with asyncio.timeout(self.interval):
+                await self._moved.wait()
+        except TimeoutError:
+            return
+        await asyncio.sleep(min(PHASE_COALESCING, self.interval))  # a burst of moves, saved once
 
     async def flush(self) -> None:
         """Save and publish what changed; returns once every earlier change is saved."""
@@ -299,3 +318,4 @@ class SyncTracker:
         phase, error = state.phase, state.error or state.store_error
         await self.store.clusters.save_kinds(records)
         await self.store.clusters.set_phase(cluster_id, phase, error)
+        self._saved_phases[cluster_id] = phase
