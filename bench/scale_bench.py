@@ -278,8 +278,8 @@ def report(run: Run) -> list[tuple[str, float, str]]:
         ("floor: raw list + parse + insert (s)", run.floor_seconds, ""),
         ("initial sync to SYNCED (s)", run.sync_seconds, ""),
         ("initial sync / floor", run.ratio, f"<= {TARGETS['sync ratio']}"),
-        ("  of which start-up, until the API answers (s)", run.startup_seconds, ""),
-        ("  sync after start-up / floor", run.ratio_after_startup, ""),
+        ("of which start-up, until the API answers (s)", run.startup_seconds, ""),
+        ("sync after start-up / floor", run.ratio_after_startup, ""),
         ("idle CPU after SYNCED (% of a core)", run.idle_cpu, f"< {TARGETS['idle cpu']}"),
     ]
     for name, values in run.latencies.items():
