@@ -106,8 +106,8 @@ class SyncTracker:
         self.writer_unavailable: str | None = None
         self.indexing = False
         self._reported = asyncio.Event()  # a cluster's state changed
-        self._moved = asyncio.Event()  # a cluster's phase is not the one last saved
-        self._saved_phases: dict[str, str] = {}  # cluster -> the phase last saved
+        self._moved = asyncio.Event()  # a cluster's phase is not the one last told
+        self._told: dict[str, str] = {}  # cluster -> the phase last saved (or tried) and published
 
     def cluster(self, cluster_id: str) -> ClusterState:
         state = self.clusters.get(cluster_id)
@@ -232,7 +232,7 @@ class SyncTracker:
         self._changed.set()
         self._reported.set()
         state = self.clusters.get(cluster_id)
-        if state is not None and state.phase != self._saved_phases.get(cluster_id):
+        if state is not None and state.phase != self._told.get(cluster_id):
             self._moved.set()
 
     async def run(self) -> None:
@@ -285,13 +285,17 @@ class SyncTracker:
                         error=unheard,
                     ),
                 )
+            phase = state.phase
+            # Told once: a phase that cannot be saved (the database is away) is tried
+            # again at the interval, not at every change meanwhile.
+            self._told[cluster_id] = phase
             await self.broker.publish(
                 SYNC_TOPIC,
                 SyncStatusEvent(
                     cluster_id=cluster_id,
-                    phase=state.phase,
+                    phase=phase,
                     resource_count=sum(k.count for k in state.kinds.values()),
-                    error=state.reason if state.phase == "DEGRADED" else None,
+                    error=state.reason if phase == "DEGRADED" else None,
                 ),
             )
 
@@ -318,4 +322,3 @@ class SyncTracker:
         phase, error = state.phase, state.error or state.store_error
         await self.store.clusters.save_kinds(records)
         await self.store.clusters.set_phase(cluster_id, phase, error)
-        self._saved_phases[cluster_id] = phase
