@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 ANALYZE_MIN_ROWS = 2000  # rows added before PostgreSQL's statistics are first refreshed
 ENCODE_SLICE = 500  # rows encoded between two turns of the event loop
 
+Labels = dict[str, str]
 # (cluster id, uid), or (cluster id, uid, resourceVersion the object was deleted at).
 DeleteKey = tuple[str, str] | tuple[str, str, str | None]
 
@@ -163,7 +164,8 @@ class ResourceStore(ResourceReads):
                 existing, deleted_at = await looked_up
             finally:
                 await _settled(looked_up)
-            changed: list[tuple[ResourceRow, list[Any], ResourceEventType, Any]] = []
+            # (row, its values, ADDED or MODIFIED, the labels it had)
+            changed: list[tuple[ResourceRow, list[Any], ResourceEventType, Labels | None]] = []
             for row, values in zip(upserts, encoded, strict=True):
                 key = (row.cluster_id, row.uid)
                 previous = existing.get(key)

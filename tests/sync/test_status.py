@@ -9,7 +9,7 @@ from graphql_server.broker import InProcessBroker
 from graphql_server.kube.resource_types import ResourceType
 from graphql_server.store import Store
 from graphql_server.sync.status import SyncTracker
-from tests.simulator.helpers import eventually
+from tests.helpers import until
 
 CLUSTER = "6a1e6c1e-4a0b-5d5e-9a43-0c7a3d1f2b11"
 PODS = ResourceType("", "v1", "Pod", "pods", True)
@@ -36,7 +36,7 @@ async def test_a_cluster_becoming_synced_is_saved_at_once_and_counts_wait(store:
         async def syncing() -> bool:
             return await saved_phase(store) == "SYNCING"
 
-        await eventually(syncing)  # the first change is saved at once
+        await until(syncing, 10, "the first change saved at once")
 
         tracker.track(CLUSTER, PODS, 5)  # counts alone wait for the interval ...
         tracker.report(CLUSTER, PODS.name, "SYNCED")  # ... the phase moving does not
@@ -44,7 +44,7 @@ async def test_a_cluster_becoming_synced_is_saved_at_once_and_counts_wait(store:
         async def synced() -> bool:
             return await saved_phase(store) == "SYNCED"
 
-        await eventually(synced, limit=5.0)
+        await until(synced, 5, "the phase saved before the interval")
         assert await saved_count(store) == 5  # saved with the phase, one instant's state
 
         tracker.track(CLUSTER, PODS, 6)
