@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 RESTART_BACKOFF = (1.0, 60.0)
 HEALTHY_RUN = 60.0  # a task that ran this long before dying restarts without delay growth
+CANCEL_AGAIN = 1.0  # seconds a cancelled task has to end before it is cancelled again
 
 
 class TaskRestarts:
@@ -109,15 +110,32 @@ class TaskOwner:
         return len(self._tasks)
 
     async def cancel(self, task: asyncio.Task[Any]) -> None:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await _cancelled({task})
 
     async def close(self) -> None:
         """Cancel every task still running and wait for all of them to end."""
         self._closing = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancelled(set(self._tasks))
         self._tasks.clear()
+
+
+async def _cancelled(tasks: set[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` and wait until they end, cancelling again any that go on.
+
+    A library call that waits with ``asyncio.wait_for`` can swallow a cancellation on
+    Python 3.11 when its result arrives in the same turn of the loop (nats-py's
+    requests do): the task goes on as if never cancelled. Asking again ends it.
+    """
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=CANCEL_AGAIN)
+        if pending:
+            log.info(
+                "cancelling again: %s",
+                ", ".join(sorted(task.get_name() for task in pending)),
+            )
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: its owner logged it when it ended

@@ -64,3 +64,27 @@ async def test_a_kept_task_that_returns_has_finished() -> None:
     assert runs == [1]
     assert owner.running == 0
     await owner.close()
+
+
+@pytest.mark.parametrize("stop", ["close", "cancel"])
+async def test_a_task_that_swallows_a_cancellation_is_cancelled_again(stop: str) -> None:
+    """On Python 3.11 ``asyncio.wait_for`` (inside nats-py's requests, for one) returns
+    its result instead of raising when a cancellation arrives with it: the task goes on.
+    Stopping its owner must still end it."""
+    owner = TaskOwner("test-owner")
+    swallowed = asyncio.Event()
+
+    async def stubborn() -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            swallowed.set()  # as wait_for does when its result arrived in the same turn
+        await asyncio.Event().wait()
+
+    task = owner.keep("stubborn", stubborn)
+    await asyncio.sleep(0)
+    async with asyncio.timeout(10):
+        await (owner.close() if stop == "close" else owner.cancel(task))
+    assert swallowed.is_set()
+    assert task.cancelled()
+    assert owner.running == 0

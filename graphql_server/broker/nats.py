@@ -143,10 +143,12 @@ class NatsBroker(Broker):
     async def start(self) -> None:
         await self.client.connect(self.options.connect_wait)
         try:
-            await self.ensure_streams()
             commands = await self.client.nc.subscribe(commands_subject(self.prefix))
             self._commands = commands
-            await self.client.nc.flush()  # subscribed on the server before start() returns
+            # Subscribed on the server before start() returns: the streams' requests
+            # travel after the SUB and the server answers a connection in order. (Not
+            # ``flush()``: nats-py writes its PING ahead of commands still buffered.)
+            await self.ensure_streams()
         except NATS_ERRORS as exc:
             await self.client.close()
             raise BrokerUnavailable(f"cannot set up the event streams: {exc}") from exc
@@ -308,8 +310,16 @@ class Follower:
         """Hand messages over until the stream goes quiet for three heartbeats or skips."""
         verifying = True  # the first message after (re)starting must come right after last
         timeout = self.broker.options.heartbeat * 3
+        incoming = subscription.messages
         while True:
-            msg = await subscription.next_msg(timeout=timeout)
+            # Not ``next_msg(timeout=...)``: on Python 3.11 its ``asyncio.wait_for``
+            # swallows a cancellation that arrives with a message (heartbeats arrive
+            # together on every consumer), and the broker could never stop.
+            try:
+                async with asyncio.timeout(timeout):
+                    msg = await anext(incoming)
+            except StopAsyncIteration:
+                raise BrokerUnavailable(f"{self.topic}: the subscription was closed") from None
             if msg.headers and "Status" in msg.headers:
                 continue  # heartbeat
             seq = int(msg.metadata.sequence.stream)
