@@ -64,6 +64,9 @@ def _verdict(exc: BaseException) -> bool | None:
         exc,
         OSError
         | asyncpg.InterfaceError
+        # The driver's own state machine out of step (a connection left mid-operation
+        # when the server went away): about the connection, never the data.
+        | asyncpg.InternalClientError
         | StoreUnavailable
         | DBConnectionError
         | TransactionManagementError,
