@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 RESTART_BACKOFF = (1.0, 60.0)
 HEALTHY_RUN = 60.0  # a task that ran this long before dying restarts without delay growth
-CANCEL_AGAIN = 1.0  # seconds a cancelled task has to end before it is cancelled again
+CANCEL_AGAIN = 5.0  # seconds a cancelled task has to end before it is cancelled again
 
 
 class TaskRestarts:
