@@ -34,6 +34,20 @@ class KindSyncRecord:
     last_error: str | None
 
 
+# The columns of a type's sync state a status save may give, and what a new row has
+# where it does not give them.
+KIND_DEFAULTS: dict[str, Any] = {
+    "api_version": None,
+    "kind": None,
+    "resource_version": "",
+    "phase": "PENDING",
+    "resource_count": 0,
+    "last_event_at": None,
+    "last_error": None,
+}
+KIND_TIME = list(KIND_DEFAULTS).index("last_event_at")
+
+
 def _cluster(row: Cluster) -> ClusterRecord:
     return ClusterRecord(row.id, row.name, row.server, row.version, row.phase, row.last_error)
 
@@ -99,15 +113,34 @@ class ClusterStore:
         return {r["resource_type"]: r["resource_version"] for r in rows if r["resource_version"]}
 
     async def save_kinds(self, records: list[dict[str, Any]]) -> None:
-        """Upsert per-type status (without touching resume versions unless given)."""
+        """Upsert per-type status (without touching resume versions unless given), all
+        in one transaction: a status flush costs the writer's connection one statement
+        per set of columns, not a transaction per type."""
+        if not records:
+            return
+        dialect = self.database.dialect
+        now = time_param(dialect, datetime.now(UTC))
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
         for record in records:
-            defaults = {k: v for k, v in record.items() if k not in ("cluster_id", "resource_type")}
-            defaults["updated_at"] = datetime.now(UTC)
-            await SyncState.update_or_create(
-                cluster_id=record["cluster_id"],
-                resource_type=record["resource_type"],
-                defaults=defaults,
+            given = tuple(c for c in KIND_DEFAULTS if c in record)
+            unknown = set(record) - {"cluster_id", "resource_type", *KIND_DEFAULTS}
+            if unknown:
+                raise ValueError(f"not a sync state column: {', '.join(sorted(unknown))}")
+            values = [record.get(c, default) for c, default in KIND_DEFAULTS.items()]
+            values[KIND_TIME] = time_param(dialect, values[KIND_TIME])
+            groups.setdefault(given, []).append(
+                [record["cluster_id"], record["resource_type"], *values, now]
             )
+        columns = ("cluster_id", "resource_type", *KIND_DEFAULTS, "updated_at")
+        marks = ", ".join(placeholders(dialect, len(columns)))
+        async with self.database.transaction() as conn:
+            for given, rows in groups.items():
+                updates = ", ".join(f"{c} = excluded.{c}" for c in (*given, "updated_at"))
+                await conn.execute_many(
+                    f"INSERT INTO sync_states ({', '.join(columns)}) VALUES ({marks}) "
+                    f"ON CONFLICT (cluster_id, resource_type) DO UPDATE SET {updates}",
+                    rows,
+                )
 
     async def forget_kind(self, cluster_id: str, resource_type: str) -> None:
         await SyncState.filter(cluster_id=cluster_id, resource_type=resource_type).delete()
