@@ -59,6 +59,9 @@ async def test_one_service_change_evaluates_only_that_service(
         )
 
         async def mirror_found() -> Any:
+            # Stored as soon as it is found; the evaluation that found it ends after.
+            if discovery.pending():
+                return None
             return (await monitoring_connections(store)).get("metrics-mirror.monitoring")
 
         mirror = await eventually(mirror_found, what="the new Service to be fingerprinted")
@@ -97,6 +100,8 @@ async def test_a_deleted_service_alone_goes_not_found(database_url: str, tmp_pat
         synced.cluster.delete_object("v1", "Service", "dashboards", "monitoring")
 
         async def grafana_gone() -> bool:
+            if discovery.pending():  # the evaluation that stores it is still going on
+                return False
             found = await monitoring_connections(store)
             return found["dashboards.monitoring"].status is ConnectionStatus.NOT_FOUND
 
