@@ -45,7 +45,6 @@ KIND_DEFAULTS: dict[str, Any] = {
     "last_event_at": None,
     "last_error": None,
 }
-KIND_TIME = list(KIND_DEFAULTS).index("last_event_at")
 
 
 def _cluster(row: Cluster) -> ClusterRecord:
@@ -126,8 +125,12 @@ class ClusterStore:
             unknown = set(record) - {"cluster_id", "resource_type", *KIND_DEFAULTS}
             if unknown:
                 raise ValueError(f"not a sync state column: {', '.join(sorted(unknown))}")
-            values = [record.get(c, default) for c, default in KIND_DEFAULTS.items()]
-            values[KIND_TIME] = time_param(dialect, values[KIND_TIME])
+            values = [
+                time_param(dialect, record.get(c))
+                if c == "last_event_at"
+                else record.get(c, default)
+                for c, default in KIND_DEFAULTS.items()
+            ]
             groups.setdefault(given, []).append(
                 [record["cluster_id"], record["resource_type"], *values, now]
             )
